@@ -1,0 +1,1 @@
+"""Pure TIC protocol code: framing, checksums, label table, meaning. No I/O here."""

@@ -1,0 +1,346 @@
+"""Incremental TIC framing: raw bytes in, frames of checksum-verified groups out.
+
+The decoder is fed chunks of any size (one byte to megabytes) and keeps only the
+unfinished tail of the stream, bounded by ``max_frame_bytes``. It works on whole
+frames with ``bytes`` operations (split, find, sum) rather than a Python loop per
+byte: a meter sends about one frame a second, but replaying a capture or
+benchmarking pushes tens of thousands per second through here.
+
+Both modes are handled by the same code, group by group, from the separator just
+before the checksum character (SP: historique, HT: standard), so a frame's mode
+is a fact observed in its valid groups, never a guess made on garbage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
+
+STX = 0x02
+ETX = 0x03
+EOT = 0x04
+LF = 0x0A
+CR = 0x0D
+HT = 0x09
+SP = 0x20
+
+#: A standard three-phase producer frame is about 1,500 bytes, with PJOURF+1 and
+#: PPOINTE 2,000 at most. Anything this long without STX/ETX/EOT is not a frame.
+DEFAULT_MAX_FRAME_BYTES = 8192
+
+# A 7E1 line read as 8N1 (a UART without parity, a pty, a dongle) delivers the
+# parity bit in bit 7: clearing it gives back the 7-bit character.
+_CLEAR_BIT_7 = bytes(b & 0x7F for b in range(256))
+_STX_OR_EOT = re.compile(rb"[\x02\x04]")
+# Data and labels are printable ASCII (0x20-0x7E); HT only as a standard separator.
+_NOT_PRINTABLE_OR_HT = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# The same, but for a whole frame body, where LF and CR are expected.
+_CONTROL_IN_BODY = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Mode(StrEnum):
+    HISTORIQUE = "historique"
+    STANDARD = "standard"
+
+
+class FrameResult(StrEnum):
+    """What became of a frame; the values are the ``result`` label of the exporter."""
+
+    VALID = "valid"  # STX .. ETX with at least one valid group
+    INVALID = "invalid"  # partial (joined mid-stream, lost ETX, overflow) or no valid group
+    INTERRUPTED = "interrupted"  # aborted by the meter with EOT
+
+
+def checksum(payload: bytes) -> int:
+    """The TIC checksum character of ``payload``: ``(sum & 0x3F) + 0x20``.
+
+    ``payload`` is what the mode sums: historique ``label SP data`` (the SP before
+    the checksum excluded), standard ``label HT [horodate HT] data HT`` (included).
+    """
+    return (sum(payload) & 0x3F) + 0x20
+
+
+class Group(NamedTuple):
+    """One checksum-verified group: its raw data (spaces included) and horodate.
+
+    The label is the key of :attr:`Frame.groups`.
+    """
+
+    value: str
+    horodate: str | None = None
+
+
+# NamedTuple's own __new__ is a Python function; this is the C one it calls.
+_new_group = tuple.__new__
+
+
+@dataclass(slots=True)
+class Frame:
+    """A frame (or a fragment of one) with its valid groups and its bad-group counts."""
+
+    groups: dict[str, Group] = field(default_factory=dict)
+    mode: Mode | None = None
+    result: FrameResult = FrameResult.INVALID
+    groups_valid: int = 0  # can exceed len(groups) if a label is repeated
+    groups_bad_checksum: int = 0
+    groups_malformed: int = 0
+
+
+@dataclass(slots=True)
+class DecoderStats:
+    """Running totals since the decoder was created."""
+
+    bytes: int = 0
+    frames_valid: int = 0
+    frames_invalid: int = 0
+    frames_interrupted: int = 0
+    frames_overflowed: int = 0  # counted in frames_invalid too
+    groups_valid: int = 0
+    groups_bad_checksum: int = 0
+    groups_malformed: int = 0
+    stray_bytes: int = 0
+
+
+class FrameDecoder:
+    """Turns a TIC byte stream into :class:`Frame` objects.
+
+    ``feed()`` returns every frame completed by the chunk, valid or not, so that
+    the caller can count them; only ``FrameResult.VALID`` frames carry data worth
+    using. ``flush()`` ends the stream (end of a capture file) and returns the
+    unfinished fragment, if any.
+
+    ``mode`` fixes the accepted mode; groups of the other mode are then malformed.
+    With ``mode=None`` a frame takes the mode of its first valid group.
+    """
+
+    def __init__(self, mode: Mode | None = None, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES):
+        self.mode = mode
+        self.max_frame_bytes = max_frame_bytes
+        self.stats = DecoderStats()
+        self._pending = bytearray()
+        # True once STX opened the pending fragment; False while we do not know
+        # where the pending bytes started (start of stream, after ETX, after a drop).
+        self._opened = False
+        # After an overflow, bytes are thrown away until the next control byte.
+        self._discarding = False
+
+    def feed(self, chunk: bytes) -> list[Frame]:
+        self.stats.bytes += len(chunk)
+        data = chunk.translate(_CLEAR_BIT_7)
+        frames: list[Frame] = []
+        parts = data.split(b"\x03")
+        last = len(parts) - 1
+        for i, part in enumerate(parts):
+            if (
+                i < last
+                and part[:1] == b"\x02"
+                and not self._pending
+                and not self._opened
+                and not self._discarding
+                and part.find(b"\x02", 1) < 0
+                and part.find(b"\x04") < 0
+            ):
+                # The usual case, STX body ETX in one piece: no state to go through.
+                self._emit(part[1:], FrameResult.VALID, frames)
+                continue
+            self._consume(part, frames)
+            if i < last:
+                self._discarding = False
+                self._on_control(ETX, frames)
+        return frames
+
+    def flush(self) -> list[Frame]:
+        """End of stream: the pending fragment, if it holds anything, is a partial frame."""
+        frames: list[Frame] = []
+        if self._opened or _has_group_material(self._pending):
+            self._emit_pending(FrameResult.INVALID, frames)
+        else:
+            self._drop_pending()
+        self._opened = False
+        self._discarding = False
+        return frames
+
+    # -- internals -----------------------------------------------------------
+
+    def _consume(self, part: bytes, frames: list[Frame]) -> None:
+        """Bytes with no ETX in them: STX and EOT change state, the rest is kept."""
+        start = 0
+        for match in _STX_OR_EOT.finditer(part):
+            self._append(part[start : match.start()], frames)
+            self._discarding = False
+            self._on_control(part[match.start()], frames)
+            start = match.end()
+        self._append(part[start:], frames)
+
+    def _append(self, data: bytes, frames: list[Frame]) -> None:
+        if self._discarding:
+            self.stats.stray_bytes += len(data)
+            return
+        self._pending += data
+        if len(self._pending) > self.max_frame_bytes:
+            self.stats.frames_overflowed += 1
+            self.stats.frames_invalid += 1
+            self._drop_pending()
+            self._opened = False
+            self._discarding = True
+
+    def _on_control(self, control: int, frames: list[Frame]) -> None:
+        opened = self._opened
+        has_groups = opened or _has_group_material(self._pending)
+        if control == STX:
+            # A fragment still open here lost its ETX (or started before we joined).
+            if has_groups:
+                self._emit_pending(FrameResult.INVALID, frames)
+            else:
+                self._drop_pending()
+            self._opened = True
+            return
+        if has_groups:
+            if control == EOT:  # the meter aborts the frame and restarts with STX
+                self._emit_pending(FrameResult.INTERRUPTED, frames)
+            else:  # ETX; without STX we joined mid-frame
+                self._emit_pending(FrameResult.VALID if opened else FrameResult.INVALID, frames)
+        else:
+            self._drop_pending()
+            self.stats.stray_bytes += 1
+        self._opened = False
+
+    def _drop_pending(self) -> None:
+        self.stats.stray_bytes += len(self._pending)
+        self._pending.clear()
+
+    def _emit_pending(self, result: FrameResult, frames: list[Frame]) -> None:
+        body = bytes(self._pending)
+        self._pending.clear()
+        self._emit(body, result, frames)
+
+    def _emit(self, body: bytes, result: FrameResult, frames: list[Frame]) -> None:
+        frame = self._parse(body)
+        if result is FrameResult.VALID and not frame.groups_valid:
+            result = FrameResult.INVALID
+        frame.result = result
+        stats = self.stats
+        if result is FrameResult.VALID:
+            stats.frames_valid += 1
+        elif result is FrameResult.INTERRUPTED:
+            stats.frames_interrupted += 1
+        else:
+            stats.frames_invalid += 1
+        stats.groups_valid += frame.groups_valid
+        stats.groups_bad_checksum += frame.groups_bad_checksum
+        stats.groups_malformed += frame.groups_malformed
+        frames.append(frame)
+
+    def _parse(self, body: bytes) -> Frame:
+        frame = Frame(mode=self.mode)
+        suspect = _CONTROL_IN_BODY.search(body) is not None
+        inner = body[1:-1]
+        pieces = inner.split(b"\r\n")
+        if (
+            not suspect
+            and body[:1] == b"\n"
+            and body[-1:] == b"\r"
+            and inner.count(b"\r") == len(pieces) - 1 == inner.count(b"\n")
+        ):
+            # The frame as a meter sends it: LF group CR, LF group CR, ...
+            texts = inner.decode("latin-1").split("\r\n")
+        else:
+            pieces, texts = self._split_damaged(body, frame)
+        self._check_groups(pieces, texts, suspect, frame)
+        return frame
+
+    def _split_damaged(self, body: bytes, frame: Frame) -> tuple[list[bytes], list[str]]:
+        """Groups of a frame with anomalies, each without its LF and CR.
+
+        A group runs from LF to the first CR; a group with no CR before the next
+        LF (or the frame's end) is truncated; bytes between a CR and the next LF
+        are line noise. Before the first LF there is nothing in a clean frame, or
+        the tail of a group if the stream started mid-group (it has a CR).
+        """
+        pieces = body.split(b"\n")
+        head = pieces[0]
+        if b"\r" in head:
+            frame.groups_malformed += 1
+        else:
+            self.stats.stray_bytes += len(head)
+        groups: list[bytes] = []
+        for piece in pieces[1:]:
+            cr = piece.find(b"\r")
+            if cr < 0:
+                frame.groups_malformed += 1
+                continue
+            self.stats.stray_bytes += len(piece) - cr - 1
+            groups.append(piece[:cr])
+        return groups, [group.decode("latin-1") for group in groups]
+
+    def _check_groups(self, pieces: list[bytes], texts: list[str], suspect: bool, frame: Frame) -> None:
+        """Validate each group (layout, then checksum, then content) into ``frame``.
+
+        ``pieces`` and ``texts`` are the same groups, without LF and CR, as bytes
+        (for the checksum) and as text (for the fields).
+        """
+        groups = frame.groups
+        mode = frame.mode
+        standard, historique = Mode.STANDARD, Mode.HISTORIQUE  # enum lookups are slow
+        valid = bad_checksum = malformed = 0
+        for piece, text, total in zip(pieces, texts, map(sum, pieces)):
+            if len(piece) < 4:
+                malformed += 1
+                continue
+            check = piece[-1]
+            separator = piece[-2]
+            if separator == HT:
+                fields = text[:-2].split("\t")
+                if len(fields) == 2:
+                    label, data = fields
+                    horodate = None
+                elif len(fields) == 3:
+                    label, horodate, data = fields
+                else:
+                    malformed += 1
+                    continue
+                # Standard: everything up to and including the HT before the checksum.
+                if ((total - check) & 0x3F) + 0x20 != check:
+                    bad_checksum += 1
+                    continue
+                group_mode = standard
+            elif separator == SP:
+                label, sp, data = text[:-2].partition(" ")
+                if not sp:
+                    malformed += 1
+                    continue
+                # Historique: the SP before the checksum is not summed.
+                if ((total - check - SP) & 0x3F) + 0x20 != check:
+                    bad_checksum += 1
+                    continue
+                horodate = None
+                group_mode = historique
+            else:
+                malformed += 1
+                continue
+            # The checksum holds; now it must be a group at all.
+            if (
+                not label
+                or " " in label
+                or (group_mode is historique and "\t" in text)
+                or (suspect and _NOT_PRINTABLE_OR_HT.search(piece))
+            ):
+                malformed += 1
+                continue
+            if mode is None:
+                mode = group_mode
+            elif mode is not group_mode:
+                malformed += 1  # the other mode's separator: not this frame's
+                continue
+            valid += 1
+            groups[label] = _new_group(Group, (data, horodate))
+        frame.mode = mode
+        frame.groups_valid = valid
+        frame.groups_bad_checksum = bad_checksum
+        frame.groups_malformed += malformed
+
+
+def _has_group_material(pending: bytearray) -> bool:
+    return b"\n" in pending or b"\r" in pending

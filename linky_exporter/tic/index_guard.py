@@ -1,0 +1,82 @@
+"""A guard on energy indexes: one corrupted read must never become a spike in a graph.
+
+An index is a counter: Prometheus takes any decrease for a reset and any jump for
+real energy. A corrupted digit that slips past the six-bit checksum would do
+either. So a value is passed on only once the *next* frame confirms it: the next
+value must be no lower, and no higher than the meter's cut-off power could have
+drawn in the time between them (with a margin). An isolated bad value is
+therefore never confirmed and never exposed, whether it is too high or too low.
+The cost is one frame of delay on energy counters.
+
+A genuine discontinuity (a replaced meter, an index reset) is followed once
+``rebaseline_after`` consecutive values agree with each other but not with the
+accepted one.
+
+Time comes from the caller: wall-clock seconds when reading live, the time the
+bytes took on the wire when replaying a capture as fast as possible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    wh: int
+    at: float
+
+
+class IndexGuard:
+    #: Relative margin over the cut-off power, for rounding and clock jitter.
+    MARGIN = 1.5
+    #: Extra seconds granted between two values: frames are timestamped when
+    #: decoded, not when the meter sampled its index.
+    JITTER_S = 2.0
+    #: Whole watt-hours granted on top (the index resolution).
+    SLACK_WH = 2
+
+    def __init__(self, rebaseline_after: int = 3):
+        self.rebaseline_after = rebaseline_after
+        self.accepted: _Point | None = None
+        self._pending: _Point | None = None
+        self._rival: list[_Point] = []  # consecutive values that agree with each other, not with `accepted`
+        self.rejected = 0  # values never passed on
+
+    @property
+    def value(self) -> int | None:
+        """The last confirmed index, or None before the first confirmation."""
+        return None if self.accepted is None else self.accepted.wh
+
+    def update(self, wh: int, at: float, max_power_va: float) -> int | None:
+        """Offer a new index value read at time ``at`` (seconds); return the confirmed value."""
+        point = _Point(wh, at)
+        pending = self._pending
+        self._pending = None
+        if pending is not None:
+            if self._possible(pending, point, max_power_va):
+                self.accepted = pending
+            else:
+                self.rejected += 1
+        if self.accepted is None or self._possible(self.accepted, point, max_power_va):
+            self._pending = point
+            self._rival.clear()
+            return self.value
+        # Implausible after the accepted value: noise, or a genuine new series.
+        if self._rival and not self._possible(self._rival[-1], point, max_power_va):
+            self._rival.clear()
+        self._rival.append(point)
+        if len(self._rival) >= self.rebaseline_after:
+            self.accepted = self._rival[-2]
+            self._pending = point
+            self._rival.clear()
+            return self.value
+        self.rejected += 1
+        return self.value
+
+    def _possible(self, before: _Point, after: _Point, max_power_va: float) -> bool:
+        if after.wh < before.wh:
+            return False
+        elapsed_s = max(after.at - before.at, 0.0) + self.JITTER_S
+        allowed_wh = max_power_va * elapsed_s / 3600.0 * self.MARGIN + self.SLACK_WH
+        return after.wh - before.wh <= allowed_wh
