@@ -52,27 +52,29 @@ class IndexGuard:
         """Offer a new index value read at time ``at`` (seconds); return the confirmed value."""
         point = _Point(wh, at)
         pending = self._pending
-        self._pending = None
-        if pending is not None:
-            if self._possible(pending, point, max_power_va):
-                self.accepted = pending
-            else:
-                self.rejected += 1
-        if self.accepted is None or self._possible(self.accepted, point, max_power_va):
-            self._pending = point
-            self._rival.clear()
+        if pending is not None and self._possible(pending, point, max_power_va):
+            self.accepted = pending  # confirmed by its successor
+            self._follow(point)
             return self.value
-        # Implausible after the accepted value: noise, or a genuine new series.
+        if self.accepted is None or self._possible(self.accepted, point, max_power_va):
+            if pending is not None:
+                self.rejected += 1  # the new value fits, the pending one was the outlier
+            self._follow(point)
+            return self.value
+        # The new value fits nothing accepted: an outlier, or the start of a new series.
         if self._rival and not self._possible(self._rival[-1], point, max_power_va):
             self._rival.clear()
         self._rival.append(point)
         if len(self._rival) >= self.rebaseline_after:
             self.accepted = self._rival[-2]
-            self._pending = point
-            self._rival.clear()
+            self._follow(point)
             return self.value
         self.rejected += 1
         return self.value
+
+    def _follow(self, point: _Point) -> None:
+        self._pending = point
+        self._rival.clear()
 
     def _possible(self, before: _Point, after: _Point, max_power_va: float) -> bool:
         if after.wh < before.wh:
