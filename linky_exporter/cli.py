@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import decode
+from .commands import decode, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,13 +15,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Prometheus exporter for the Linky meter's customer output (TIC).",
     )
     parser.add_argument("--version", action="version", version=f"linky-exporter {__version__}")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        title="commands", metavar="COMMAND", description="serve is the default: linky-exporter --tic.source ... serves /metrics"
+    )
+    serve.add_parser(subparsers)
     decode.add_parser(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["serve", *argv]  # no subcommand: serve, like node_exporter
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()

@@ -1,0 +1,103 @@
+"""The Prometheus collector: metric families built from each meter's snapshot at scrape time.
+
+No global gauges and no sample timestamps (STYLE.md): each scrape renders what
+the snapshots hold now, so a meter that stops talking loses its measurements
+(Prometheus marks them stale) while ``linky_up`` and the exporter's own counters stay.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+    Metric,
+    StateSetMetricFamily,
+)
+from prometheus_client.registry import Collector
+
+from . import __version__
+from .meter import MeterState, Snapshot
+from .metrics import METRICS, Kind, MetricSpec
+from .samples import SampleKey
+
+IDENTITY_LABELS = ("serial", "mode", "tariff_option", "tic_version", "phases", "producer", "manufacturer", "device_type")
+
+
+class LinkyCollector(Collector):
+    def __init__(self, meters: Sequence[MeterState], clock: Callable[[], float] = time.time):
+        self.meters = meters
+        self.clock = clock
+
+    def describe(self) -> Iterable[Metric]:
+        return []  # families depend on what the meters send; nothing to check at registration
+
+    def collect(self) -> Iterable[Metric]:
+        now = self.clock()
+        snapshots = [meter.snapshot for meter in self.meters]
+        samples: dict[str, list[tuple[tuple[str, ...], float]]] = {name: [] for name in METRICS}
+        for snap in snapshots:
+            for (name, labels), value in _meter_samples(snap, now).items():
+                samples[name].append(((snap.meter, *labels), value))
+        samples["linky_exporter_build_info"] = [((__version__,), 1.0)]
+        for name, spec in METRICS.items():
+            if samples[name]:  # only series that exist: no empty HELP/TYPE blocks
+                yield _family(spec, samples[name])
+
+
+def _meter_samples(snap: Snapshot, now: float) -> dict[SampleKey, float]:
+    out: dict[SampleKey, float] = dict(snap.fresh_samples(now))
+    up = snap.up(now)
+    out[("linky_up", ())] = 1.0 if up else 0.0
+    if snap.identity:
+        identity = tuple(snap.identity.get(label, "") for label in IDENTITY_LABELS)
+        out[("linky_meter_info", (*identity, "true" if snap.simulated else "false"))] = 1.0
+    if up:
+        for (register, index), name in snap.tariff_names.items():
+            out[("linky_tariff_index_info", (register, index, name))] = 1.0
+    for index, price in snap.prices.per_kwh.items():
+        out[("linky_tariff_price_euros_per_kilowatt_hour", ("supplier", str(index)))] = price
+    if snap.prices.subscription_per_day is not None:
+        out[("linky_subscription_price_euros_per_day", ())] = snap.prices.subscription_per_day
+    for result, count in snap.frames.items():
+        out[("linky_exporter_frames_total", (result,))] = count
+    for result, count in snap.groups.items():
+        out[("linky_exporter_groups_total", (result,))] = count
+    for mode, count in snap.mode_detections.items():
+        out[("linky_exporter_mode_detections_total", (mode,))] = count
+    out[("linky_exporter_bytes_total", ())] = snap.bytes
+    out[("linky_exporter_source_connected", ())] = 1.0 if snap.connected else 0.0
+    out[("linky_exporter_source_reconnects_total", ())] = snap.reconnects
+    if snap.last_frame_at is not None:
+        out[("linky_exporter_last_frame_timestamp_seconds", ())] = snap.last_frame_at
+    return out
+
+
+def _family(spec: MetricSpec, rows: list[tuple[tuple[str, ...], float]]) -> Metric:
+    if spec.kind is Kind.GAUGE:
+        family: Metric = GaugeMetricFamily(spec.family, spec.help, labels=spec.labels, unit=spec.unit)
+        for labels, value in rows:
+            family.add_metric(labels, value)
+        return family
+    if spec.kind is Kind.COUNTER:
+        family = CounterMetricFamily(spec.family, spec.help, labels=spec.labels, unit=spec.unit)
+        for labels, value in rows:
+            family.add_metric(labels, value)
+        return family
+    if spec.kind is Kind.INFO:
+        family = InfoMetricFamily(spec.family, spec.help, labels=spec.labels[:1])
+        for labels, _ in rows:
+            family.add_metric(labels[:1], dict(zip(spec.labels[1:], labels[1:])))
+        return family
+    # A stateset: one sample per state, grouped by the labels other than the state.
+    # prometheus_client names the state label after the family, as the catalogue does.
+    family = StateSetMetricFamily(spec.family, spec.help, labels=spec.labels[:-1])
+    grouped: dict[tuple[str, ...], dict[str, bool]] = {}
+    for labels, value in rows:
+        grouped.setdefault(labels[:-1], {})[labels[-1]] = bool(value)
+    for labels, states in grouped.items():
+        family.add_metric(labels, states)
+    return family

@@ -1,0 +1,202 @@
+"""``linky-exporter [serve]``: read the meters for ever and serve /metrics."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry, ProcessCollector
+
+from .. import __version__
+from ..collector import LinkyCollector
+from ..logs import setup_logging
+from ..meter import MeterState, Prices
+from ..server import ExporterApp, Server
+from ..settings import DEFAULT_PORT, Settings, SettingsError, load_settings, split_listen_address
+from ..sources.reader import MeterReader
+from ..sources.spec import SourceKind, parse_source
+from ..web_config import WebConfig, WebConfigError, load_web_config
+
+log = logging.getLogger("linky_exporter")
+
+#: Where a TIC line usually is, in the order we look: the Raspberry Pi UART
+#: (PiTInfo), then USB dongles.
+DEVICE_CANDIDATES = ("/dev/serial0", "/dev/ttyAMA0", "/dev/ttyUSB0", "/dev/serial/by-id/*")
+DEMO_SOURCE = "demo=simulated://standard?contract=tempo&speed=60"
+
+EXIT_FAILURE = 1
+EXIT_BAD_CONFIG = 2
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="read the meters and serve /metrics (the default command)",
+        description="Read one or more TIC lines continuously and serve /metrics for Prometheus.",
+        epilog=(
+            "Every flag can also be set by an environment variable (LINKY_EXPORTER_TIC__SOURCE, "
+            "LINKY_EXPORTER_WEB__LISTEN_ADDRESS, ...) or in the YAML file of --config.file. "
+            f"Without --tic.source it uses the first of {', '.join(DEVICE_CANDIDATES)} that exists. "
+            f"To try it without a meter: --tic.source '{DEMO_SOURCE}' (simulated data)."
+        ),
+    )
+    add_serve_flags(parser)
+    parser.set_defaults(run=run)
+
+
+def add_serve_flags(parser: argparse.ArgumentParser) -> None:
+    tic = parser.add_argument_group("TIC sources")
+    tic.add_argument(
+        "--tic.source",
+        dest="tic.source",
+        action="append",
+        metavar="[NAME=]URL",
+        help="a meter to read, repeatable: a device (/dev/serial0, /dev/ttyUSB0, /dev/serial/by-id/...), "
+        "socket://HOST:PORT, rfc2217://HOST:PORT, file:///capture.tic[?pace=fast&loop=1], or "
+        "simulated://MODE[?options]. NAME (default: linky) is the meter label.",
+    )
+    tic.add_argument("--tic.mode", dest="tic.mode", choices=["auto", "historique", "standard"], help="TIC mode (default: auto)")
+    tic.add_argument("--tic.stale-after", dest="tic.stale_after", metavar="DURATION", help="drop a meter's values after this long without a valid frame (default: 30s)")
+    web = parser.add_argument_group("web")
+    web.add_argument("--web.listen-address", dest="web.listen_address", metavar="[HOST]:PORT", help=f"address to listen on (default: :{DEFAULT_PORT})")
+    web.add_argument("--web.telemetry-path", dest="web.telemetry_path", metavar="PATH", help="path of the metrics (default: /metrics)")
+    web.add_argument("--web.config.file", dest="web.config_file", metavar="FILE", help="TLS and basic-auth configuration, in exporter-toolkit format")
+    logs = parser.add_argument_group("logs")
+    logs.add_argument("--log.level", dest="log.level", choices=["debug", "info", "warn", "error"], help="default: info")
+    logs.add_argument("--log.format", dest="log.format", choices=["logfmt", "json"], help="default: logfmt")
+    parser.add_argument("--config.file", dest="config_file", metavar="FILE", type=Path, help="YAML file with any of the settings (tic:, web:, log:, prices:)")
+    parser.add_argument("--check-config", action="store_true", help="validate the configuration, print it, exit 0 if good and 1 if not")
+
+
+def flags_to_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags given, as the nested dict Settings takes (absent flags stay absent)."""
+    nested: dict[str, Any] = {}
+    for key, value in vars(args).items():
+        if "." not in key or value is None:
+            continue
+        section, name = key.split(".", 1)
+        nested.setdefault(section, {})[name] = value
+    return nested
+
+
+def run(args: argparse.Namespace) -> int:
+    bad_exit = EXIT_FAILURE if args.check_config else EXIT_BAD_CONFIG
+    try:
+        settings = load_settings(flags_to_settings(args), args.config_file)
+        web_config = load_web_config(settings.web.config_file) if settings.web.config_file else WebConfig()
+    except (SettingsError, WebConfigError) as error:
+        print(f"linky-exporter: {error}", file=sys.stderr)
+        return bad_exit
+    if args.check_config:
+        return _report_config(settings, web_config)
+    setup_logging(settings.log.level, settings.log.format)
+    sources = list(settings.tic.source)
+    if not sources:
+        device = find_device()
+        if device is None:
+            print(no_device_message(), file=sys.stderr)
+            return EXIT_FAILURE
+        sources = [parse_source(device)]
+        log.info("no --tic.source given: using %s, the first serial device found", device)
+    return serve(settings, sources, web_config)
+
+
+def find_device() -> str | None:
+    for candidate in DEVICE_CANDIDATES:
+        for path in sorted(glob.glob(candidate)):
+            if os.path.exists(path):
+                return path
+    return None
+
+
+def no_device_message() -> str:
+    return (
+        "linky-exporter: no meter to read. No --tic.source was given and none of "
+        f"{', '.join(DEVICE_CANDIDATES)} exists.\n"
+        "  Name your meter's line: linky-exporter --tic.source /dev/ttyUSB0  (see docs/raspberry-pi.md)\n"
+        f"  Or try the exporter on the SIMULATED meter (not real data): linky-exporter --tic.source '{DEMO_SOURCE}'"
+    )
+
+
+def _report_config(settings: Settings, web_config: WebConfig) -> int:
+    print("configuration is valid")
+    for spec in settings.tic.source or []:
+        print(f"  meter {spec.name}: {spec.kind.value} source {spec.url}")
+    if not settings.tic.source:
+        print(f"  no source given: the first of {', '.join(DEVICE_CANDIDATES)} that exists at start")
+    print(f"  mode {settings.tic.mode}, stale after {settings.tic.stale_after:g} s")
+    tls = "TLS" if web_config.ssl_context else "plain HTTP"
+    auth = f", basic auth for {len(web_config.users)} user(s)" if web_config.users else ""
+    print(f"  listening on {settings.web.listen_address}{settings.web.telemetry_path} ({tls}{auth})")
+    return 0
+
+
+def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
+    meters = [
+        MeterState(
+            spec.name,
+            settings.tic.stale_after,
+            simulated=spec.kind is SourceKind.SIMULATED,
+            prices=_prices(settings, spec.name),
+        )
+        for spec in sources
+    ]
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(LinkyCollector(meters))
+    registry.register(ProcessCollector(registry=None))
+    stop = threading.Event()
+    readers = [MeterReader(spec, state, settings.tic.fixed_mode, stop=stop) for spec, state in zip(sources, meters)]
+    app = ExporterApp(
+        registry,
+        meters,
+        settings.web.telemetry_path,
+        web_config,
+        ready=lambda: all(reader.opened.is_set() for reader in readers),
+    )
+    host, port = split_listen_address(settings.web.listen_address)
+    try:
+        server = Server(app, host, port)
+    except OSError as error:
+        log.error("cannot listen on %s: %s", settings.web.listen_address, error.strerror or error)
+        return EXIT_FAILURE
+    for spec in sources:
+        if spec.kind is SourceKind.SIMULATED:
+            log.warning("meter %s reads the SIMULATED meter %s: its values are not real", spec.name, spec.url)
+    for reader in readers:
+        reader.start()
+    server.start()
+    scheme = "https" if web_config.ssl_context else "http"
+    log.info(
+        "linky-exporter %s listening on %s://%s:%d%s for %d meter(s)",
+        __version__, scheme, host or "0.0.0.0", server.port, settings.web.telemetry_path, len(meters),
+    )
+    _wait_for_signal(stop)
+    log.info("stopping")
+    server.stop()
+    for reader in readers:
+        reader.join(timeout=2)
+    return 0
+
+
+def _prices(settings: Settings, meter: str) -> Prices:
+    configured = settings.prices.get(meter)
+    if configured is None:
+        return Prices()
+    return Prices(per_kwh=dict(configured.per_kwh), subscription_per_day=configured.subscription_per_day)
+
+
+def _wait_for_signal(stop: threading.Event) -> None:
+    def handle(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    while not stop.wait(3600):
+        pass

@@ -1,0 +1,218 @@
+"""Per-meter state: the latest values, their freshness, the index guards and the counters.
+
+One reader thread writes a MeterState; scrapes read its ``snapshot``, an
+immutable copy the writer replaces after each change. A scrape therefore never
+blocks the reader, and the reader never blocks a scrape.
+
+Freshness works per sample: a value disappears when it has not been read for
+``stale_after`` seconds, and at once when a complete, clean frame no longer
+carries it (an over-current warning that ended). A frame with a dropped group
+does not make that group's series blink out, and a historique three-phase short
+frame updates only what it carries.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .samples import SampleKey, reading_samples
+from .tic.framing import Frame, FrameResult
+from .tic.index_guard import IndexGuard
+from .tic.reading import Reading
+
+log = logging.getLogger(__name__)
+
+# Without PCOUP (historique), the most a Linky can draw: 90 A mono, 3 x 60 A tri, at 240 V.
+_FALLBACK_MAX_VA = {1: 90 * 240.0, 3: 3 * 60 * 240.0, None: 3 * 60 * 240.0}
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Tariff prices configured by the user for one meter, exposed as gauges."""
+
+    per_kwh: Mapping[int, float] = field(default_factory=dict)  # supplier index -> EUR/kWh
+    subscription_per_day: float | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    meter: str
+    simulated: bool
+    stale_after: float
+    samples: Mapping[SampleKey, tuple[float, float]]  # key -> (value, wall time last read)
+    identity: Mapping[str, str]
+    tariff_names: Mapping[tuple[str, str], str]  # (register, index) -> name
+    frames: Mapping[str, int]
+    groups: Mapping[str, int]
+    mode_detections: Mapping[str, int]
+    bytes: int
+    reconnects: int
+    connected: bool
+    last_frame_at: float | None
+    prices: Prices
+
+    def up(self, now: float) -> bool:
+        return self.last_frame_at is not None and now - self.last_frame_at <= self.stale_after
+
+    def fresh_samples(self, now: float) -> dict[SampleKey, float]:
+        """Measurements to expose now: none at all while the meter is down."""
+        if not self.up(now):
+            return {}
+        limit = now - self.stale_after
+        return {key: value for key, (value, seen) in self.samples.items() if seen >= limit}
+
+
+class MeterState:
+    def __init__(self, meter: str, stale_after: float, simulated: bool = False, prices: Prices | None = None):
+        self.meter = meter
+        self.stale_after = stale_after
+        self.simulated = simulated
+        self.prices = prices or Prices()
+        self._samples: dict[SampleKey, tuple[float, float]] = {}
+        self._identity: dict[str, str] = {}
+        self._tariff_names: dict[tuple[str, str], str] = {}
+        self._guards: dict[SampleKey, IndexGuard] = {}
+        self._frames: Counter[str] = Counter({result.value: 0 for result in FrameResult})
+        self._groups: Counter[str] = Counter(valid=0, checksum_error=0, malformed=0, rejected_value=0)
+        self._mode_detections: Counter[str] = Counter()
+        self._unknown_seen: set[str] = set()
+        self._bytes = 0
+        self._reconnects = 0
+        self._connected = False
+        self._last_frame_at: float | None = None
+        self._max_va: float | None = None
+        self._phases: int | None = None
+        self.snapshot = self._build_snapshot()
+
+    # -- writer side (the reader thread) -------------------------------------------
+
+    def record_connected(self, connected: bool) -> None:
+        self._connected = connected
+        self._publish()
+
+    def record_reconnect(self) -> None:
+        self._reconnects += 1
+        self._publish()
+
+    def record_mode_detected(self, mode: str) -> None:
+        self._mode_detections[mode] += 1
+        self._publish()
+
+    def record_chunk(
+        self, size: int, frames: list[tuple[Frame, Reading | None]], clock: float, now: float | None = None
+    ) -> None:
+        """Count a chunk of ``size`` bytes and its frames; apply the readings of valid ones.
+
+        ``clock`` is the source's time in seconds (wall, simulated, or time on
+        the wire for a fast replay): the index guard measures elapsed time with it.
+        """
+        now = time.time() if now is None else now
+        self._bytes += size
+        for frame, reading in frames:
+            self._frames[frame.result.value] += 1
+            rejected = len(reading.rejected) if reading is not None else 0
+            self._groups["valid"] += frame.groups_valid - rejected
+            self._groups["checksum_error"] += frame.groups_bad_checksum
+            self._groups["malformed"] += frame.groups_malformed
+            self._groups["rejected_value"] += rejected
+            if frame.result is FrameResult.VALID and reading is not None:
+                self._apply(reading, frame, clock, now)
+        self._publish()
+
+    def _apply(self, reading: Reading, frame: Frame, clock: float, now: float) -> None:
+        self._last_frame_at = now
+        self._learn_identity(reading)
+        fresh = reading_samples(reading)
+        self._apply_energy(reading, clock, now, fresh)
+        clean = not reading.short_frame and not (
+            frame.groups_bad_checksum or frame.groups_malformed or reading.rejected
+        )
+        if clean:
+            # Everything the meter sends was in this frame: what is missing has ended.
+            self._samples = {key: value for key, value in self._samples.items() if key in fresh}
+        for key, value in fresh.items():
+            self._samples[key] = (value, now)
+        for index, name in reading.supplier_index_names.items():
+            self._tariff_names[("supplier", str(index))] = name
+        for label in reading.unknown.keys() - self._unknown_seen:
+            self._unknown_seen.add(label)
+            log.info("meter %s sends label %s, unknown to this exporter: kept out of the metrics", self.meter, label)
+
+    def _apply_energy(self, reading: Reading, clock: float, now: float, fresh: dict[SampleKey, float]) -> None:
+        if reading.cutoff_power_va:
+            self._max_va = float(reading.cutoff_power_va)
+        max_va = self._max_va or _FALLBACK_MAX_VA.get(self._phases, _FALLBACK_MAX_VA[None])
+        counters: list[tuple[SampleKey, int | None, float]] = [
+            (("linky_energy_imported_joules_total", ()), reading.energy_imported_wh, 3600.0),
+            (("linky_energy_exported_joules_total", ()), reading.energy_exported_wh, 3600.0),
+        ]
+        counters += [
+            (("linky_energy_imported_by_index_joules_total", ("supplier", str(i))), wh, 3600.0)
+            for i, wh in reading.supplier_energy_wh.items()
+        ]
+        counters += [
+            (("linky_energy_imported_by_index_joules_total", ("distributor", str(i))), wh, 3600.0)
+            for i, wh in reading.distributor_energy_wh.items()
+        ]
+        counters += [
+            (("linky_reactive_energy_varh_total", (str(q),)), varh, 1.0)
+            for q, varh in reading.reactive_energy_varh.items()
+        ]
+        for key, raw, scale in counters:
+            if raw is None:
+                continue
+            guard = self._guards.get(key)
+            if guard is None:
+                guard = self._guards[key] = IndexGuard()
+            before = guard.rejected
+            confirmed = guard.update(raw, clock, max_va)
+            self._groups["rejected_value"] += guard.rejected - before
+            if confirmed is not None:
+                fresh[key] = confirmed * scale
+            elif key in self._samples:
+                fresh[key] = self._samples[key][0]  # keep the last confirmed value alive
+
+    def _learn_identity(self, reading: Reading) -> None:
+        identity = self._identity
+        identity["mode"] = reading.mode.value
+        if reading.serial is not None:
+            identity["serial"] = reading.serial
+        if reading.address is not None:
+            identity["manufacturer"] = reading.address.manufacturer or reading.address.manufacturer_code
+            identity["device_type"] = reading.address.device_type
+        if reading.tariff_option is not None:
+            identity["tariff_option"] = reading.tariff_option
+        if reading.tic_version is not None:
+            identity["tic_version"] = reading.tic_version
+        phases = reading.phases or (reading.address.phases if reading.address else None)
+        if phases is not None and not reading.short_frame:
+            self._phases = phases
+            identity["phases"] = str(phases)
+        if reading.producer is not None:
+            identity["producer"] = "true" if reading.producer else "false"
+
+    def _publish(self) -> None:
+        self.snapshot = self._build_snapshot()
+
+    def _build_snapshot(self) -> Snapshot:
+        return Snapshot(
+            meter=self.meter,
+            simulated=self.simulated,
+            stale_after=self.stale_after,
+            samples=MappingProxyType(dict(self._samples)),
+            identity=MappingProxyType(dict(self._identity)),
+            tariff_names=MappingProxyType(dict(self._tariff_names)),
+            frames=MappingProxyType(dict(self._frames)),
+            groups=MappingProxyType(dict(self._groups)),
+            mode_detections=MappingProxyType(dict(self._mode_detections)),
+            bytes=self._bytes,
+            reconnects=self._reconnects,
+            connected=self._connected,
+            last_frame_at=self._last_frame_at,
+            prices=self.prices,
+        )

@@ -1,0 +1,161 @@
+"""The HTTP side: /metrics (text or OpenMetrics), a landing page, /-/healthy, /-/ready.
+
+prometheus_client's WSGI app renders the metrics (and negotiates OpenMetrics
+from the Accept header); this module adds the landing page, the health
+endpoints, basic authentication and TLS from ``--web.config.file``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import CollectorRegistry, make_wsgi_app
+
+from . import __version__
+from .meter import MeterState
+from .web_config import WebConfig
+
+log = logging.getLogger(__name__)
+
+StartResponse = Callable[..., object]
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _IPv6ThreadingServer(_ThreadingServer):
+    address_family = socket.AF_INET6
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # one line per scrape is noise
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+class ExporterApp:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        meters: Sequence[MeterState],
+        telemetry_path: str = "/metrics",
+        web_config: WebConfig | None = None,
+        ready: Callable[[], bool] = lambda: True,
+    ):
+        self.metrics_app = make_wsgi_app(registry)
+        self.meters = meters
+        self.telemetry_path = telemetry_path
+        self.web_config = web_config or WebConfig()
+        self.ready = ready
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        if self.web_config.users and not self._authorised(environ):
+            start_response(
+                "401 Unauthorized",
+                [("Content-Type", "text/plain; charset=utf-8"), ("WWW-Authenticate", 'Basic realm="linky-exporter"')],
+            )
+            return [b"Unauthorized\n"]
+        path = environ.get("PATH_INFO", "/")
+        if path == self.telemetry_path:
+            return self.metrics_app(environ, start_response)
+        if path == "/-/healthy":
+            return _text(start_response, "200 OK", "Healthy\n")
+        if path == "/-/ready":
+            if self.ready():
+                return _text(start_response, "200 OK", "Ready\n")
+            return _text(start_response, "503 Service Unavailable", "Not ready: no source opened yet\n")
+        if path == "/":
+            body = landing_page(self.meters, self.telemetry_path).encode()
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+            return [body]
+        return _text(start_response, "404 Not Found", f"Not found. Metrics are at {self.telemetry_path}\n")
+
+    def _authorised(self, environ: dict) -> bool:
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        return bool(sep) and self.web_config.check_password(user, password)
+
+
+def _text(start_response: StartResponse, status: str, text: str) -> list[bytes]:
+    body = text.encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def landing_page(meters: Sequence[MeterState], telemetry_path: str, now: float | None = None) -> str:
+    now = time.time() if now is None else now
+    rows = []
+    for meter in meters:
+        snap = meter.snapshot
+        age = "never" if snap.last_frame_at is None else f"{now - snap.last_frame_at:.1f} s ago"
+        power = snap.fresh_samples(now).get(("linky_apparent_power_volt_amperes", ("import",)))
+        errors = snap.groups.get("checksum_error", 0) + snap.groups.get("malformed", 0) + snap.groups.get("rejected_value", 0)
+        kind = "<strong>SIMULATED meter — not real data</strong>" if snap.simulated else "real meter"
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{cell}</td>"
+                for cell in (
+                    html.escape(snap.meter),
+                    kind,
+                    html.escape(snap.identity.get("mode", "detecting…")),
+                    "up" if snap.up(now) else "<strong>down</strong>",
+                    age,
+                    "—" if power is None else f"{power:.0f} VA",
+                    str(snap.frames.get("valid", 0)),
+                    str(errors),
+                    "yes" if snap.connected else "<strong>no</strong>",
+                )
+            )
+            + "</tr>"
+        )
+    path = html.escape(telemetry_path)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>linky-exporter</title>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.2em .8em;text-align:left}}</style></head>
+<body><h1>linky-exporter {html.escape(__version__)}</h1>
+<p>Prometheus exporter for the Linky meter's customer output (TIC). Metrics: <a href="{path}">{path}</a></p>
+<table><tr><th>meter</th><th>source</th><th>mode</th><th>state</th><th>last valid frame</th>
+<th>apparent power</th><th>valid frames</th><th>group errors</th><th>source open</th></tr>
+{''.join(rows)}</table>
+<p><a href="/-/healthy">/-/healthy</a> · <a href="/-/ready">/-/ready</a></p>
+</body></html>
+"""
+
+
+class Server:
+    """The HTTP(S) server, serving in a thread of its own."""
+
+    def __init__(self, app: ExporterApp, host: str, port: int):
+        server_class = _IPv6ThreadingServer if ":" in host else _ThreadingServer
+        self.httpd = make_server(host or "0.0.0.0", port, app, server_class=server_class, handler_class=_QuietHandler)
+        context = app.web_config.ssl_context
+        if context is not None:
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

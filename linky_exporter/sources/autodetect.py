@@ -1,0 +1,83 @@
+"""Finding the TIC mode of a line from valid frames, and finding it again when it changes.
+
+Enedis switches meters from historique (1200 Bd) to standard (9600 Bd)
+remotely, and a reader fixed on the old speed then sees garbage forever. The
+detector decides on *valid frames* only: a mode is locked when a frame with a
+valid checksum arrives, and a line is declared at the wrong speed when it
+delivers bytes that hold no valid group at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..tic.framing import Frame, FrameResult, Mode
+
+BAUD = {Mode.HISTORIQUE: 1200, Mode.STANDARD: 9600}
+OTHER = {Mode.HISTORIQUE: Mode.STANDARD, Mode.STANDARD: Mode.HISTORIQUE}
+
+#: At the right speed a valid group arrives every 20-40 bytes; this many bytes
+#: without one means the wrong speed (or a wiring problem) — about 1.7 s of
+#: garbage at either speed.
+GARBAGE_BYTES = 200
+#: Longest wait for a first valid frame at one speed: a partial frame then a
+#: whole one (historique: up to 2.3 s each; standard: about 1 s each).
+ATTEMPT_SECONDS = {Mode.HISTORIQUE: 5.0, Mode.STANDARD: 3.0}
+#: Once locked, how long without a valid frame (while bytes keep coming) before
+#: looking for the mode again. Several historique frames' worth.
+RELOCK_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Detection:
+    mode: Mode
+    kind: str  # "detected" (first time or changed) or "lost"
+
+
+class ModeDetector:
+    """Which speed to read at. ``fixed`` skips detection."""
+
+    def __init__(self, fixed: Mode | None, now: float, start: Mode = Mode.HISTORIQUE):
+        self.fixed = fixed
+        self.locked: Mode | None = fixed
+        self.trying: Mode = fixed or start  # Linky meters leave the factory in historique
+        self._attempt_started = now
+        self._bytes_without_group = 0
+        self._last_valid = now
+
+    @property
+    def baudrate(self) -> int:
+        return BAUD[self.locked or self.trying]
+
+    def observe(self, now: float, size: int, frames: list[Frame]) -> Detection | None:
+        """Account for a chunk of ``size`` bytes and its frames; say when the mode changed."""
+        if self.fixed is not None:
+            return None
+        event = None
+        if any(frame.groups_valid for frame in frames):
+            self._bytes_without_group = 0
+        else:
+            self._bytes_without_group += size
+        for frame in frames:
+            if frame.result is FrameResult.VALID and frame.mode is not None:
+                self._last_valid = now
+                if frame.mode is not self.locked:
+                    self.locked = self.trying = frame.mode
+                    event = Detection(frame.mode, "detected")
+        if event is not None:
+            return event
+        if self.locked is not None:
+            if now - self._last_valid > RELOCK_SECONDS and self._bytes_without_group >= GARBAGE_BYTES:
+                lost = self.locked
+                self.locked = None
+                self._switch(OTHER[lost], now)
+                return Detection(lost, "lost")
+            return None
+        if self._bytes_without_group >= GARBAGE_BYTES or now - self._attempt_started >= ATTEMPT_SECONDS[self.trying]:
+            self._switch(OTHER[self.trying], now)
+        return None
+
+    def _switch(self, mode: Mode, now: float) -> None:
+        self.trying = mode
+        self._attempt_started = now
+        self._bytes_without_group = 0

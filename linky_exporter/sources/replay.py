@@ -1,0 +1,78 @@
+"""Replaying a capture file as if it were a serial line: at the meter's pace or as fast as possible.
+
+``file:///path/capture.tic`` replays at the meter's pace (10 bits per character
+at the speed of the capture's mode); ``?pace=fast`` replays as fast as it can be
+read; ``?loop=1`` starts again at the end. At the end of a capture that does
+not loop, ``read`` raises EOFError: the source has ended, and the exporter does
+not reopen it (replaying it again would make counters go back).
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..tic.framing import FrameDecoder, FrameResult, Mode
+
+BAUD = {Mode.HISTORIQUE: 1200, Mode.STANDARD: 9600}
+_SCAN_BYTES = 1 << 16
+
+
+class CaptureFile:
+    """A pyserial-like reader of a capture file (``read``, ``timeout``, ``baudrate``, ``close``)."""
+
+    def __init__(self, url: str, timeout: float = 0.1):
+        parts = urlsplit(url)
+        self.path = unquote(parts.path)
+        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        unknown = set(options) - {"pace", "loop"}
+        if unknown:
+            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} in {url!r}: use pace=meter|fast, loop=0|1")
+        self.fast = {"meter": False, "fast": True}.get(options.get("pace", "meter"))
+        if self.fast is None:
+            raise ValueError(f"pace must be meter or fast in {url!r}")
+        if options.get("loop", "0") not in ("0", "1"):
+            raise ValueError(f"loop must be 0 or 1 in {url!r}")
+        self.loop = options.get("loop", "0") == "1"
+        with open(self.path, "rb") as stream:  # OSError if missing: the reader retries
+            self._data = stream.read()
+        self.mode = _capture_mode(self._data[:_SCAN_BYTES])
+        # The capture's own speed, whatever the reader asks for: a file has no line.
+        self._wire_baud = BAUD[self.mode] if self.mode else 1200
+        self.baudrate = self._wire_baud
+        self.timeout = timeout
+        self.is_open = True
+        self._position = 0
+        self._sent = 0  # bytes delivered since opening, loops included
+        self._started = time.monotonic()
+
+    def read(self, size: int = 1) -> bytes:
+        if self._position >= len(self._data):
+            if not self.loop or not self._data:
+                raise EOFError(f"end of capture {self.path}")
+            self._position = 0
+        if self.fast:
+            size = max(size, 1)
+        else:
+            # How many characters the line has carried by now, minus those already given.
+            elapsed = time.monotonic() - self._started
+            due = int(elapsed * self._wire_baud / 10) - self._sent
+            if due <= 0:
+                time.sleep(min(self.timeout, 10 / self._wire_baud * max(1, size)))
+                return b""
+            size = min(size, due)
+        chunk = self._data[self._position : self._position + size]
+        self._position += len(chunk)
+        self._sent += len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        self.is_open = False
+
+
+def _capture_mode(head: bytes) -> Mode | None:
+    decoder = FrameDecoder()
+    for frame in decoder.feed(head) + decoder.flush():
+        if frame.result is FrameResult.VALID:
+            return frame.mode
+    return None
