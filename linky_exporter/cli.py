@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from . import __version__
 from .commands import decode, serve
 
 
+class _Parser(argparse.ArgumentParser):
+    """One line on a usage error, like every other bad value (the usage is behind --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="linky-exporter",
         description="Prometheus exporter for the Linky meter's customer output (TIC).",
     )
     parser.add_argument("--version", action="version", version=f"linky-exporter {__version__}")
     subparsers = parser.add_subparsers(
+        parser_class=_Parser,
         title="commands", metavar="COMMAND", description="serve is the default: linky-exporter --tic.source ... serves /metrics"
     )
     serve.add_parser(subparsers)

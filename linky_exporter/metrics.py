@@ -118,3 +118,18 @@ _SPECS = [
 ]
 
 METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}
+
+
+def markdown_table() -> str:
+    """The catalogue as the table of docs/metrics.md (``python -m linky_exporter.metrics``)."""
+    lines = ["| metric | type | unit | labels | from | help |", "|---|---|---|---|---|---|"]
+    for spec in METRICS.values():
+        labels = ", ".join(f"`{label}`" for label in spec.labels)
+        lines.append(
+            f"| `{spec.name}` | {spec.kind.value} | {spec.unit or '—'} | {labels} | {spec.source or '—'} | {spec.help} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
