@@ -7,7 +7,7 @@ import sys
 from typing import NoReturn
 
 from . import __version__
-from .commands import decode, serve
+from .commands import decode, probe, record, serve
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_parser(subparsers)
     decode.add_parser(subparsers)
+    probe.add_parser(subparsers)
+    record.add_parser(subparsers)
     return parser
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import glob
 import logging
-import os
 import signal
 import sys
 import threading
@@ -20,15 +18,14 @@ from ..logs import setup_logging
 from ..meter import MeterState, Prices
 from ..server import ExporterApp, Server
 from ..settings import DEFAULT_PORT, Settings, SettingsError, load_settings, split_listen_address
+from ..sources.devices import SERVE_CANDIDATES, existing_devices
 from ..sources.reader import MeterReader
 from ..sources.spec import SourceKind, parse_source
 from ..web_config import WebConfig, WebConfigError, load_web_config
 
 log = logging.getLogger("linky_exporter")
 
-#: Where a TIC line usually is, in the order we look: the Raspberry Pi UART
-#: (PiTInfo), then USB dongles.
-DEVICE_CANDIDATES = ("/dev/serial0", "/dev/ttyAMA0", "/dev/ttyUSB0", "/dev/serial/by-id/*")
+DEVICE_CANDIDATES = SERVE_CANDIDATES
 DEMO_SOURCE = "demo=simulated://standard?contract=tempo&speed=60"
 
 EXIT_FAILURE = 1
@@ -109,11 +106,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def find_device() -> str | None:
-    for candidate in DEVICE_CANDIDATES:
-        for path in sorted(glob.glob(candidate)):
-            if os.path.exists(path):
-                return path
-    return None
+    found = existing_devices(SERVE_CANDIDATES)
+    return found[0] if found else None
 
 
 def no_device_message() -> str:

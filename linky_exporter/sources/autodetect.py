@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..tic.framing import Frame, FrameResult, Mode
+from ..tic.framing import BAUD, Frame, FrameResult, Mode, count_valid_groups
 
-BAUD = {Mode.HISTORIQUE: 1200, Mode.STANDARD: 9600}
 OTHER = {Mode.HISTORIQUE: Mode.STANDARD, Mode.STANDARD: Mode.HISTORIQUE}
 
-#: At the right speed a valid group arrives every 20-40 bytes; this many bytes
-#: without one means the wrong speed (or a wiring problem) — about 1.7 s of
-#: garbage at either speed.
+#: At the right speed a valid group arrives every 20-40 bytes (110 at most:
+#: PJOURF+1); this many bytes without one means the wrong speed (or a wiring
+#: problem) — about 1.7 s of garbage at either speed.
 GARBAGE_BYTES = 200
+#: Bytes kept to look for a whole group across chunk boundaries.
+_WINDOW = 256
 #: Longest wait for a first valid frame at one speed: a partial frame then a
 #: whole one (historique: up to 2.3 s each; standard: about 1 s each).
 ATTEMPT_SECONDS = {Mode.HISTORIQUE: 5.0, Mode.STANDARD: 3.0}
@@ -43,21 +44,27 @@ class ModeDetector:
         self.trying: Mode = fixed or start  # Linky meters leave the factory in historique
         self._attempt_started = now
         self._bytes_without_group = 0
+        self._recent = bytearray()  # the last bytes read, to find groups across chunks
         self._last_valid = now
 
     @property
     def baudrate(self) -> int:
         return BAUD[self.locked or self.trying]
 
-    def observe(self, now: float, size: int, frames: list[Frame]) -> Detection | None:
-        """Account for a chunk of ``size`` bytes and its frames; say when the mode changed."""
+    def observe(self, now: float, chunk: bytes, frames: list[Frame]) -> Detection | None:
+        """Account for a chunk and the frames it completed; say when the mode changed."""
         if self.fixed is not None:
             return None
         event = None
-        if any(frame.groups_valid for frame in frames):
+        # Frames end only at ETX, a frame can take 2 s: whole groups with a valid
+        # checksum say sooner that the speed is right.
+        self._recent += chunk
+        if any(frame.groups_valid for frame in frames) or count_valid_groups(self._recent):
             self._bytes_without_group = 0
+            self._recent.clear()
         else:
-            self._bytes_without_group += size
+            self._bytes_without_group += len(chunk)
+            del self._recent[:-_WINDOW]
         for frame in frames:
             if frame.result is FrameResult.VALID and frame.mode is not None:
                 self._last_valid = now
@@ -81,3 +88,4 @@ class ModeDetector:
         self.trying = mode
         self._attempt_started = now
         self._bytes_without_group = 0
+        self._recent.clear()

@@ -125,7 +125,7 @@ class MeterReader(threading.Thread):
                 last = now
                 frames = decoder.feed(chunk) if chunk else []
                 self._record(chunk, frames, clock)
-                detection = detector.observe(now, len(chunk), frames)
+                detection = detector.observe(now, chunk, frames)
                 if detection is not None:
                     self._announce(detection.mode, detection.kind)
         except EOFError:

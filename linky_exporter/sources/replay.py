@@ -12,9 +12,8 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..tic.framing import FrameDecoder, FrameResult, Mode
+from ..tic.framing import BAUD, FrameDecoder, FrameResult, Mode
 
-BAUD = {Mode.HISTORIQUE: 1200, Mode.STANDARD: 9600}
 _SCAN_BYTES = 1 << 16
 
 

@@ -45,6 +45,10 @@ class Mode(StrEnum):
     STANDARD = "standard"
 
 
+#: The line speed of each mode (PROTOCOL.md §1); 7 data bits, even parity, 1 stop bit.
+BAUD = {Mode.HISTORIQUE: 1200, Mode.STANDARD: 9600}
+
+
 class FrameResult(StrEnum):
     """What became of a frame; the values are the ``result`` label of the exporter."""
 
@@ -248,7 +252,7 @@ class FrameDecoder:
             texts = inner.decode("latin-1").split("\r\n")
         else:
             pieces, texts = self._split_damaged(body, frame)
-        self._check_groups(pieces, texts, suspect, frame)
+        check_groups(pieces, texts, suspect, frame)
         return frame
 
     def _split_damaged(self, body: bytes, frame: Frame) -> tuple[list[bytes], list[str]]:
@@ -275,72 +279,85 @@ class FrameDecoder:
             groups.append(piece[:cr])
         return groups, [group.decode("latin-1") for group in groups]
 
-    def _check_groups(self, pieces: list[bytes], texts: list[str], suspect: bool, frame: Frame) -> None:
-        """Validate each group (layout, then checksum, then content) into ``frame``.
+def _has_group_material(pending: bytearray) -> bool:
+    return b"\n" in pending or b"\r" in pending
 
-        ``pieces`` and ``texts`` are the same groups, without LF and CR, as bytes
-        (for the checksum) and as text (for the fields).
-        """
-        groups = frame.groups
-        mode = frame.mode
-        standard, historique = Mode.STANDARD, Mode.HISTORIQUE  # enum lookups are slow
-        valid = bad_checksum = malformed = 0
-        for piece, text, total in zip(pieces, texts, map(sum, pieces)):
-            if len(piece) < 4:
-                malformed += 1
-                continue
-            check = piece[-1]
-            separator = piece[-2]
-            if separator == HT:
-                fields = text[:-2].split("\t")
-                if len(fields) == 2:
-                    label, data = fields
-                    horodate = None
-                elif len(fields) == 3:
-                    label, horodate, data = fields
-                else:
-                    malformed += 1
-                    continue
-                # Standard: everything up to and including the HT before the checksum.
-                if ((total - check) & 0x3F) + 0x20 != check:
-                    bad_checksum += 1
-                    continue
-                group_mode = standard
-            elif separator == SP:
-                label, sp, data = text[:-2].partition(" ")
-                if not sp:
-                    malformed += 1
-                    continue
-                # Historique: the SP before the checksum is not summed.
-                if ((total - check - SP) & 0x3F) + 0x20 != check:
-                    bad_checksum += 1
-                    continue
+
+def check_groups(pieces: list[bytes], texts: list[str], suspect: bool, frame: Frame) -> None:
+    """Validate each group (layout, then checksum, then content) into ``frame``.
+
+    ``pieces`` and ``texts`` are the same groups, without LF and CR, as bytes
+    (for the checksum) and as text (for the fields).
+    """
+    groups = frame.groups
+    mode = frame.mode
+    standard, historique = Mode.STANDARD, Mode.HISTORIQUE  # enum lookups are slow
+    valid = bad_checksum = malformed = 0
+    for piece, text, total in zip(pieces, texts, map(sum, pieces)):
+        if len(piece) < 4:
+            malformed += 1
+            continue
+        check = piece[-1]
+        separator = piece[-2]
+        if separator == HT:
+            fields = text[:-2].split("\t")
+            if len(fields) == 2:
+                label, data = fields
                 horodate = None
-                group_mode = historique
+            elif len(fields) == 3:
+                label, horodate, data = fields
             else:
                 malformed += 1
                 continue
-            # The checksum holds; now it must be a group at all.
-            if (
-                not label
-                or " " in label
-                or (group_mode is historique and "\t" in text)
-                or (suspect and _NOT_PRINTABLE_OR_HT.search(piece))
-            ):
+            # Standard: everything up to and including the HT before the checksum.
+            if ((total - check) & 0x3F) + 0x20 != check:
+                bad_checksum += 1
+                continue
+            group_mode = standard
+        elif separator == SP:
+            label, sp, data = text[:-2].partition(" ")
+            if not sp:
                 malformed += 1
                 continue
-            if mode is None:
-                mode = group_mode
-            elif mode is not group_mode:
-                malformed += 1  # the other mode's separator: not this frame's
+            # Historique: the SP before the checksum is not summed.
+            if ((total - check - SP) & 0x3F) + 0x20 != check:
+                bad_checksum += 1
                 continue
-            valid += 1
-            groups[label] = _new_group(Group, (data, horodate))
-        frame.mode = mode
-        frame.groups_valid = valid
-        frame.groups_bad_checksum = bad_checksum
-        frame.groups_malformed += malformed
+            horodate = None
+            group_mode = historique
+        else:
+            malformed += 1
+            continue
+        # The checksum holds; now it must be a group at all.
+        if (
+            not label
+            or " " in label
+            or (group_mode is historique and "\t" in text)
+            or (suspect and _NOT_PRINTABLE_OR_HT.search(piece))
+        ):
+            malformed += 1
+            continue
+        if mode is None:
+            mode = group_mode
+        elif mode is not group_mode:
+            malformed += 1  # the other mode's separator: not this frame's
+            continue
+        valid += 1
+        groups[label] = _new_group(Group, (data, horodate))
+    frame.mode = mode
+    frame.groups_valid = valid
+    frame.groups_bad_checksum = bad_checksum
+    frame.groups_malformed += malformed
 
 
-def _has_group_material(pending: bytearray) -> bool:
-    return b"\n" in pending or b"\r" in pending
+def count_valid_groups(data: bytes) -> int:
+    """How many whole groups with a valid checksum ``data`` holds, wherever frames start.
+
+    Mode detection uses it to tell the right speed from the wrong one within a
+    few hundred bytes, before any frame boundary has been seen.
+    """
+    masked = data.translate(_CLEAR_BIT_7)
+    pieces = [piece[: piece.find(b"\r")] for piece in masked.split(b"\n")[1:] if b"\r" in piece]
+    frame = Frame()
+    check_groups(pieces, [piece.decode("latin-1") for piece in pieces], True, frame)
+    return frame.groups_valid
