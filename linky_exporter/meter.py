@@ -27,6 +27,7 @@ from .tic.reading import Reading
 
 log = logging.getLogger(__name__)
 
+_BYTES_ONLY_PUBLISH_S = 1.0
 # Without PCOUP (historique), the most a Linky can draw: 90 A mono, 3 x 60 A tri, at 240 V.
 _FALLBACK_MAX_VA = {1: 90 * 240.0, 3: 3 * 60 * 240.0, None: 3 * 60 * 240.0}
 
@@ -87,6 +88,7 @@ class MeterState:
         self._last_frame_at: float | None = None
         self._max_va: float | None = None
         self._phases: int | None = None
+        self._published_at = 0.0
         self.snapshot = self._build_snapshot()
 
     # -- writer side (the reader thread) -------------------------------------------
@@ -113,6 +115,12 @@ class MeterState:
         """
         now = time.time() if now is None else now
         self._bytes += size
+        if not frames:
+            # Bytes alone are published at most once a second (this is the reader's
+            # hot path); the reader's idle reads publish the rest after that second.
+            if self._bytes != self.snapshot.bytes and now - self._published_at >= _BYTES_ONLY_PUBLISH_S:
+                self._publish()
+            return
         for frame, reading in frames:
             self._frames[frame.result.value] += 1
             rejected = len(reading.rejected) if reading is not None else 0
@@ -122,6 +130,10 @@ class MeterState:
             self._groups["rejected_value"] += rejected
             if frame.result is FrameResult.VALID and reading is not None:
                 self._apply(reading, frame, clock, now)
+        self._publish()
+
+    def flush(self) -> None:
+        """Publish everything now (the source has ended)."""
         self._publish()
 
     def _apply(self, reading: Reading, frame: Frame, clock: float, now: float) -> None:
@@ -197,6 +209,7 @@ class MeterState:
             identity["producer"] = "true" if reading.producer else "false"
 
     def _publish(self) -> None:
+        self._published_at = time.time()
         self.snapshot = self._build_snapshot()
 
     def _build_snapshot(self) -> Snapshot:

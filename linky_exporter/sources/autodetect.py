@@ -56,15 +56,20 @@ class ModeDetector:
         if self.fixed is not None:
             return None
         event = None
-        # Frames end only at ETX, a frame can take 2 s: whole groups with a valid
-        # checksum say sooner that the speed is right.
-        self._recent += chunk
-        if any(frame.groups_valid for frame in frames) or count_valid_groups(self._recent):
+        if any(frame.groups_valid for frame in frames):
             self._bytes_without_group = 0
             self._recent.clear()
-        else:
-            self._bytes_without_group += len(chunk)
-            del self._recent[:-_WINDOW]
+        elif self.locked is None or now - self._last_valid > RELOCK_SECONDS:
+            # Frames end only at ETX, and a frame can take 2 s: whole groups with a
+            # valid checksum tell sooner that the speed is right. (Not needed while
+            # locked frames keep coming: this is the reader's hot path.)
+            self._recent += chunk
+            if count_valid_groups(self._recent):
+                self._bytes_without_group = 0
+                self._recent.clear()
+            else:
+                self._bytes_without_group += len(chunk)
+                del self._recent[:-_WINDOW]
         for frame in frames:
             if frame.result is FrameResult.VALID and frame.mode is not None:
                 self._last_valid = now

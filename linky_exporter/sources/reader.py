@@ -130,11 +130,10 @@ class MeterReader(threading.Thread):
                     self._announce(detection.mode, detection.kind)
         except EOFError:
             self._record(b"", decoder.flush(), self._clock)
+            self.state.flush()
             raise
 
     def _record(self, chunk: bytes, frames: list[Frame], clock: float) -> None:
-        if not chunk and not frames:
-            return
         pairs: list[tuple[Frame, Reading | None]] = [
             (frame, read_frame(frame) if frame.result is FrameResult.VALID else None) for frame in frames
         ]
