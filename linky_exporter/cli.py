@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import decode
+from .commands import decode, simulate
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"linky-exporter {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     decode.add_parser(subparsers)
+    simulate.add_parser(subparsers)
     return parser
 
 

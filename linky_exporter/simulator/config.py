@@ -45,6 +45,16 @@ class SimulatorConfig:
             raise ValueError("producer: historique mode has no producer labels; use simulated://standard")
 
     @property
+    def tick_ms(self) -> int:
+        """How often the simulated meter measures power, in simulated milliseconds.
+
+        One second, like a meter; ten seconds when the simulation runs 30 times
+        faster than real time or more, where frames are half a minute or more of
+        simulated time apart and a finer step would only cost time.
+        """
+        return 1000 if self.speed < 30 else 10_000
+
+    @property
     def reference_kva(self) -> int:
         return self.pref_kva or (9 if self.phases == 1 else 12)
 

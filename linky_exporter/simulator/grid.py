@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import random
 
-from .deterministic import unit
+from .deterministic import SlotNoise
 
 NOMINAL_V = 230.0
 OVERVOLTAGE_V = 253  # 230 V + 10 %: the meter flags over-voltage above this
@@ -20,6 +20,8 @@ class Grid:
         self.seed = seed
         self.offsets = [rng.uniform(-2.0, 3.0) for _ in range(phases)]
         self.overvoltage = overvoltage  # (from ms, to ms, volts)
+        self._drift = [SlotNoise(seed, 50 + phase, 60) for phase in range(phases)]  # slow, per minute
+        self._ripple = [SlotNoise(seed, 60 + phase, 10) for phase in range(phases)]  # fast, per 10 s
 
     def voltages(self, epoch_s: int, second_of_day: int, currents: list[float], injected_a: float) -> list[float]:
         if self.overvoltage and self.overvoltage[0] <= epoch_s * 1000 < self.overvoltage[1]:
@@ -28,8 +30,8 @@ class Grid:
         daily = 2.0 * math.cos(2 * math.pi * (second_of_day - 4 * 3600) / 86400)
         volts = []
         for phase, offset in enumerate(self.offsets):
-            drift = 2.0 * (unit(self.seed, 50 + phase, epoch_s // 60) - 0.5)
-            ripple = 0.6 * (unit(self.seed, 60 + phase, epoch_s // 10) - 0.5)
+            drift = 2.0 * (self._drift[phase].at(epoch_s) - 0.5)
+            ripple = 0.6 * (self._ripple[phase].at(epoch_s) - 0.5)
             rise = 0.25 * injected_a if phase == 0 else 0.0
             volts.append(NOMINAL_V + offset + daily + drift + ripple - 0.12 * currents[phase] + rise)
         return volts

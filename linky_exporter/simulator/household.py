@@ -24,7 +24,7 @@ from datetime import date
 from typing import NamedTuple
 
 from .clock import LocalTime
-from .deterministic import between, unit
+from .deterministic import SlotNoise, between, unit
 
 H, M = 3600, 60
 # Approximate sunrise / sunset in Paris, local legal time, by month (seconds of the day).
@@ -88,12 +88,15 @@ class Household:
         self.fridge_period = rng.randint(2400, 3000)
         self.fridge_duty = rng.uniform(0.3, 0.45)
         self.fridge_offset = rng.randint(0, 3000)
-        self.heater_w = rng.uniform(3000, 4500) if phases == 1 else rng.uniform(6000, 9000)
-        self.water_heater_w = 2400.0 if phases == 1 else 3000.0
+        self.heater_w = rng.uniform(3000, 4500) if phases == 1 else rng.uniform(4500, 7500)
+        self.water_heater_w = 2400.0 if phases == 1 else 3000.0  # three-phase: a third per phase
         self.solar_peak_w = rng.uniform(2500, 4500) if phases == 1 else rng.uniform(4000, 6000)
         self._plans: dict[date, list[_Burst]] = {}
-        # Appliances per phase: (lights/base, cooking, fridge, heater/water heater).
+        self._base_noise = SlotNoise(seed, 1, 300)  # the base load wanders every 5 minutes
+        # Three-phase wiring: lights on phase 1, hob on 2, oven and fridge on 3,
+        # one radiator circuit per phase, a three-phase water heater.
         self._cooking_phase = 1 if phases == 3 else 0
+        self._oven_phase = 2 if phases == 3 else 0
         self._fridge_phase = 2 if phases == 3 else 0
 
     # -- public ---------------------------------------------------------------
@@ -108,7 +111,7 @@ class Household:
             return Load(zero, zero, 0)  # the installation is cut off, panels included
 
         second = now.second
-        base = self.base_w * (0.9 + 0.2 * unit(self.seed, 1, epoch_s // 300))
+        base = self.base_w * (0.9 + 0.2 * self._base_noise.at(epoch_s))
         for phase in range(n):
             active[phase] += base / n
             apparent[phase] += base / n / 0.9
@@ -116,11 +119,12 @@ class Household:
             active[self._fridge_phase] += self.fridge_w
             apparent[self._fridge_phase] += self.fridge_w / 0.85
         for burst in self._plan(now.day):
-            watts = burst.watts_at(second, epoch_s)
-            if watts:
-                phase = burst.phase % n
-                active[phase] += watts
-                apparent[phase] += watts / burst.pf
+            if burst.start <= second < burst.end:
+                watts = burst.watts_at(second, epoch_s)
+                if watts:
+                    phase = burst.phase % n
+                    active[phase] += watts
+                    apparent[phase] += watts / burst.pf
         if self.overload and self.overload[0] <= ms < self.overload[1]:
             for phase in range(n):
                 active[phase] += self.overload[2] / n
@@ -166,7 +170,7 @@ class Household:
         dinner = 19 * H + 30 * M + jitter(15, 30 * M)
         bursts.append(_Burst(dinner, dinner + 40 * M, 2400, 1.0, cook, 90, 0.6))
         if unit(seed, key, 16) < 0.4:
-            bursts.append(_Burst(dinner - 30 * M, dinner + 20 * M, 2200, 1.0, cook, 240, 0.5))
+            bursts.append(_Burst(dinner - 30 * M, dinner + 20 * M, 2200, 1.0, self._oven_phase, 240, 0.5))
         # Washing machine at weekends: water heating, then the motor.
         if weekend:
             start = 10 * H + jitter(17, 60 * M)
@@ -206,15 +210,19 @@ class Household:
             # A range that wraps midnight: the part after midnight belongs to the previous
             # day's plan, so split it in two here.
             first = min(start + run, 86400)
-            bursts.append(_Burst(start, first, self.water_heater_w, 1.0, 0))
+            bursts += self._water_heater_bursts(start, first)
         for n, (start, end) in enumerate(self.offpeak):
             # The tail of yesterday's run that wraps past midnight.
             length = (end - start) % 86400
             need = round(between(60, 150, self.seed, key - 1, 30 + n) * M) if n == 0 else round(25 * M)
             overflow = start + min(need, length) - 86400
             if overflow > 0:
-                bursts.append(_Burst(0, overflow, self.water_heater_w, 1.0, 0))
+                bursts += self._water_heater_bursts(0, overflow)
         return bursts
+
+    def _water_heater_bursts(self, start: int, end: int) -> list[_Burst]:
+        share = self.water_heater_w / self.phases
+        return [_Burst(start, end, share, 1.0, phase) for phase in range(self.phases)]
 
     # -- sun ------------------------------------------------------------------
 

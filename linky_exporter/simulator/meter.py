@@ -1,9 +1,10 @@
 """The simulated meter: integrates the household's power into its registers.
 
-Time moves in one-second ticks of simulated time (power is constant within a
-tick, like a meter's measurement period); ``advance_to`` may stop in the middle
-of a tick. Energy is accumulated as exact integers in W·ms (VAr·ms for reactive
-energy) per register, so an index shows exactly ``floor(initial + Σ P·dt / 3.6e6)``
+Time moves in ticks of simulated time (power is constant within a tick, like
+a meter's measurement period): one second, or ten when the simulation runs fast
+(``SimulatorConfig.tick_ms``); ``advance_to`` may stop in the middle of a tick.
+Energy is accumulated as exact integers in W·ms (VAr·ms for reactive energy) per
+register, so an index shows exactly ``floor(initial + Σ P·dt / 3.6e6)``
 Wh: no energy is rounded away or invented, however the time is sliced.
 
 Only the supplier index running during a tick grows during that tick (and the
@@ -28,7 +29,6 @@ from .contracts import Contract, TariffState, make_contract
 from .grid import OVERVOLTAGE_V, Grid
 from .household import Household
 
-TICK_MS = 1000
 WMS_PER_WH = 3_600_000
 CURVE_MS = 30 * 60 * 1000  # load-curve period (CCASN)
 UMOY_MS = 10 * 60 * 1000  # mean-voltage period (UMOY)
@@ -88,6 +88,7 @@ class SimulatedMeter:
             config = config.started()
         self.config = config
         self.phases = config.phases
+        self.tick_ms = config.tick_ms
         start_ms = round(config.start.timestamp() * 1000)
         self.start_ms = start_ms
         scen = config.scenarios
@@ -147,9 +148,9 @@ class SimulatedMeter:
         """Integrate every tick up to ``target_ms`` (never backwards)."""
         now = self.now_ms
         while now < target_ms:
-            tick = now - now % TICK_MS
+            tick = now - now % self.tick_ms
             sample = self.sample if self.sample.tick_ms == tick else self._enter_tick(tick)
-            end = min(tick + TICK_MS, target_ms)
+            end = min(tick + self.tick_ms, target_ms)
             dt = end - now
             index = sample.tariff.supplier_index
             self.supplier_wms[index] += sample.import_w * dt
@@ -162,7 +163,7 @@ class SimulatedMeter:
                 self._umoy_sum[phase] += volts * dt
             now = end
         self.now_ms = now
-        if now % TICK_MS == 0 and self.sample.tick_ms != now:
+        if now % self.tick_ms == 0 and self.sample.tick_ms != now:
             # A new tick starts exactly now: close the day/periods it ends and measure it,
             # so the state shown at an instant includes what changes at that instant.
             self._enter_tick(now)
@@ -239,7 +240,7 @@ class SimulatedMeter:
     def _warm_up(self, start_ms: int) -> None:
         """Give the meter a past: maxima, two load-curve points and a mean voltage.
 
-        Today's and yesterday's maxima come from a one-minute scan (cheap);
+        Today's and yesterday's maxima come from a five-minute scan (cheap);
         the last hour before the current load-curve period is then metered
         tick by tick, which closes two 30-minute and several 10-minute periods.
         Energy metered during the warm-up is then forgotten: the starting
@@ -268,7 +269,7 @@ class SimulatedMeter:
 
     def _scan_peaks(self, keys: list, begin: int, end: int) -> dict:
         peaks = {key: Peak(0, begin) for key in keys}
-        for tick in range(begin, end, 60_000):
+        for tick in range(begin, end, 300_000):
             sample = self.measure(tick)
             values = {IMPORT: sample.import_va, EXPORT: sample.export_va}
             values.update(enumerate(sample.phase_import_va, start=1))
