@@ -65,7 +65,10 @@ def test_three_phase_short_frame_bursts_until_a_minute_after_the_last_overcurren
 
 
 def test_breaker_open_cuts_the_power_and_shows_in_stge():
-    url = "simulated://standard?producer=1&start=2024-06-15T12:00&speed=20&scenario=breaker_open&breaker_at=1m&breaker_for=2m"
+    url = (
+        "simulated://standard?producer=1&start=2024-06-15T12:00&speed=20"
+        "&scenario=breaker_open&breaker_at=1m&breaker_for=2m"
+    )
     seen = emissions(transmitter(url), 30)
     for emission, frame, reading in seen:
         moment = local_datetime(emission.sim_ms)

@@ -42,7 +42,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     where.add_argument("--pty", action="store_true", help="create a pty, print its path, stream into it")
     where.add_argument("--tcp", metavar="HOST:PORT", help="listen and stream to every client (port 0: any free port)")
     parser.add_argument("--frames", type=int, metavar="N", help="stop after N frames")
-    parser.add_argument("--fast", action="store_true", help="no pacing: write frames as fast as possible (needs --frames)")
+    parser.add_argument("--fast", action="store_true", help="no pacing: frames as fast as possible (needs --frames)")
     parser.set_defaults(run=run)
 
 

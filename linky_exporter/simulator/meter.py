@@ -113,7 +113,9 @@ class SimulatedMeter:
             begin, end = scen.overvoltage.resolve_ms(start_ms)
             overvoltage = (begin, end, scen.overvoltage_volts)
         self.breaker_window = breaker
-        self.household = Household(config.seed, config.phases, config.producer, self.contract.offpeak, overload, breaker)
+        self.household = Household(
+            config.seed, config.phases, config.producer, self.contract.offpeak, overload, breaker
+        )
         self.grid = Grid(config.seed, config.phases, overvoltage)
         self._tariffs: dict[int, TariffState] = {}
 
