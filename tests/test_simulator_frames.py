@@ -10,7 +10,7 @@ from linky_exporter.simulator import generate
 from linky_exporter.tic.framing import Mode
 from linky_exporter.tic.labels import LABELS
 
-from .captures import SHARED_RAW, fixture_path, require_shared
+from .captures import fixture_path, require_shared
 from .simulated import decode, emissions, labels, transmitter
 
 LAYOUTS = [
@@ -120,7 +120,3 @@ def test_frame_sizes_are_those_of_real_meters():
     assert 150 <= len(generate("simulated://historique?contract=tempo", 1)) <= 275
     assert 860 <= len(generate("simulated://standard?contract=hc", 1)) <= 1030
     assert 1400 <= len(generate("simulated://standard?phases=3&producer=1", 1)) <= 1500
-
-
-def test_the_shared_captures_folder_is_where_the_tests_expect_it():
-    assert SHARED_RAW.name == "raw"
