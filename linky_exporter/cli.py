@@ -7,7 +7,7 @@ import sys
 from typing import NoReturn
 
 from . import __version__
-from .commands import decode, probe, record, serve
+from .commands import decode, probe, record, serve, simulate
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     decode.add_parser(subparsers)
     probe.add_parser(subparsers)
     record.add_parser(subparsers)
+    simulate.add_parser(subparsers)
     return parser
 
 

@@ -51,6 +51,7 @@ def listen(line, mode: Mode, seconds: float, progress: Progress | None = None, c
     decoder = FrameDecoder()
     start = clock()
     last_progress = 0.0
+    joined_mid_frame = True
     while (elapsed := clock() - start) < seconds:
         chunk = line.read(4096)
         heard.seconds = clock() - start
@@ -58,7 +59,11 @@ def listen(line, mode: Mode, seconds: float, progress: Progress | None = None, c
             heard.bytes += len(chunk)
             heard.bytes_with_bit_7 += len(chunk) - len(chunk.translate(None, bytes(range(0x80, 0x100))))
             for frame in decoder.feed(chunk):
-                _count(heard, frame, elapsed)
+                if joined_mid_frame and frame.result is FrameResult.INVALID:
+                    heard.frames_other += 1  # we started listening mid-frame: not the line's fault
+                else:
+                    _count(heard, frame, elapsed)
+                joined_mid_frame = False
         if progress is not None and heard.seconds - last_progress >= 0.25:
             progress(heard)
             last_progress = heard.seconds

@@ -20,7 +20,7 @@ from ..tic.framing import Frame, FrameDecoder, FrameResult, Mode
 from ..tic.reading import Reading, read_frame
 from .autodetect import ModeDetector
 from .replay import CaptureFile
-from .serial_line import open_serial
+from .serial_line import READ_TIMEOUT_S, open_serial
 from .spec import SourceKind, SourceSpec
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,9 @@ def open_line(spec: SourceSpec, baudrate: int) -> Line:
     if spec.kind is SourceKind.FILE:
         return CaptureFile(spec.url)
     if spec.kind is SourceKind.SIMULATED:
-        from ..simulator.url import open_simulated  # the simulator is only loaded when asked for
+        from ..simulator import SimulatedSerial  # loaded only when asked for
 
-        return open_simulated(spec.url, baudrate)
+        return SimulatedSerial(spec.url, baudrate=baudrate, timeout=READ_TIMEOUT_S)
     return open_serial(spec.url, baudrate)
 
 

@@ -1,0 +1,69 @@
+"""Instants and durations written in a simulator URL: ``90s``, ``1h30m``, ``2024-01-08T19:59``.
+
+An instant is either an offset from the simulation's start (a duration) or an
+absolute local date and time; it stays unresolved until the start is known,
+because the start defaults to "now" when the line opens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .clock import PARIS
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)(ms|s|m|h|d))+?")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``90``, ``90s``, ``10m``, ``1h30m``, ``1.5h``. Raises ValueError."""
+    text = text.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        pieces = _DURATION.findall(text)
+        if not pieces or "".join(number + unit for number, unit in pieces) != text:
+            raise ValueError(f"{text!r} is not a duration (e.g. 90s, 10m, 1h30m)") from None
+        seconds = sum(float(number) * _UNITS[unit] for number, unit in pieces)
+    if seconds < 0 or seconds != seconds or seconds == float("inf"):
+        raise ValueError(f"{text!r} is not a duration (e.g. 90s, 10m, 1h30m)")
+    return seconds
+
+
+def parse_datetime(text: str) -> datetime:
+    """An ISO date and time; naive means Europe/Paris local time. Raises ValueError."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO date and time (e.g. 2024-01-08T19:59:00)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=PARIS)
+    return moment.astimezone(PARIS)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO date (e.g. 2024-01-09)") from None
+
+
+@dataclass(frozen=True)
+class Instant:
+    """A point in simulated time: an offset from the start, or an absolute datetime."""
+
+    offset_s: float | None = None
+    absolute: datetime | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Instant:
+        if "-" in text or ":" in text:  # a date, not a duration
+            return cls(absolute=parse_datetime(text))
+        return cls(offset_s=parse_duration(text))
+
+    def resolve_ms(self, start_ms: int) -> int:
+        if self.absolute is not None:
+            return round(self.absolute.timestamp() * 1000)
+        return start_ms + round((self.offset_s or 0.0) * 1000)
