@@ -21,13 +21,18 @@ from types import MappingProxyType
 from typing import Mapping
 
 from .samples import SampleKey, reading_samples
-from .tic.framing import Frame, FrameResult
+from .tic.framing import Frame, FrameResult, Mode
 from .tic.index_guard import IndexGuard
 from .tic.reading import Reading
 
 log = logging.getLogger(__name__)
 
+_IMPORTED_TOTAL: SampleKey = ("linky_energy_imported_joules_total", ())
 _BYTES_ONLY_PUBLISH_S = 1.0
+# Historique three-phase over-current bursts: 20 short frames (about 0.7 s each)
+# then one long frame, until a minute after the over-current.
+_SHORT_FRAME_HOLD_S = 10.0
+_SHORT_FRAME_METRICS = frozenset({"linky_overcurrent_warning_amperes", "linky_reference_power_exceeded"})
 # Without PCOUP (historique), the most a Linky can draw: 90 A mono, 3 x 60 A tri, at 240 V.
 _FALLBACK_MAX_VA = {1: 90 * 240.0, 3: 3 * 60 * 240.0, None: 3 * 60 * 240.0}
 
@@ -89,6 +94,7 @@ class MeterState:
         self._max_va: float | None = None
         self._phases: int | None = None
         self._published_at = 0.0
+        self._short_frame_at = float("-inf")
         self.snapshot = self._build_snapshot()
 
     # -- writer side (the reader thread) -------------------------------------------
@@ -144,6 +150,13 @@ class MeterState:
         clean = not reading.short_frame and not (
             frame.groups_bad_checksum or frame.groups_malformed or reading.rejected
         )
+        if reading.short_frame:
+            self._short_frame_at = now
+        elif now - self._short_frame_at <= _SHORT_FRAME_HOLD_S:
+            # A long frame inside an over-current burst (20 short, 1 long) carries
+            # no ADIR: it must not clear what the short frames around it say.
+            fresh.pop(("linky_reference_power_exceeded", ()), None)
+            fresh.update({key: value for key, (value, _) in self._samples.items() if key[0] in _SHORT_FRAME_METRICS})
         if clean:
             # Everything the meter sends was in this frame: what is missing has ended.
             self._samples = {key: value for key, value in self._samples.items() if key in fresh}
@@ -159,8 +172,10 @@ class MeterState:
         if reading.cutoff_power_va:
             self._max_va = float(reading.cutoff_power_va)
         max_va = self._max_va or _FALLBACK_MAX_VA.get(self._phases, _FALLBACK_MAX_VA[None])
+        # Historique has no total group: the total is the sum of the index groups.
+        derived_total = reading.mode is Mode.HISTORIQUE
         counters: list[tuple[SampleKey, int | None, float]] = [
-            (("linky_energy_imported_joules_total", ()), reading.energy_imported_wh, 3600.0),
+            (_IMPORTED_TOTAL, reading.energy_imported_wh, 3600.0),
             (("linky_energy_exported_joules_total", ()), reading.energy_exported_wh, 3600.0),
         ]
         counters += [
@@ -183,7 +198,8 @@ class MeterState:
                 guard = self._guards[key] = IndexGuard()
             before = guard.rejected
             confirmed = guard.update(raw, clock, max_va)
-            self._groups["rejected_value"] += guard.rejected - before
+            if not (derived_total and key == _IMPORTED_TOTAL):  # its index group is already counted
+                self._groups["rejected_value"] += guard.rejected - before
             if confirmed is not None:
                 fresh[key] = confirmed * scale
             elif key in self._samples:

@@ -228,7 +228,8 @@ def _read_historique(values: _Values, reading: Reading) -> None:
         reading.overcurrent_warning_a[1] = adps
     if reading.short_frame:
         reading.phases = 3
-        reading.reference_power_exceeded = True
+        # A burst goes on for a minute after the over-current, with ADIRn 000.
+        reading.reference_power_exceeded = any(reading.overcurrent_warning_a.values())
     elif reading.phases is not None:
         # Historique warnings are sent only while they last: absent means none.
         reading.reference_power_exceeded = bool(reading.overcurrent_warning_a)
