@@ -1,0 +1,95 @@
+"""Energy and cost: kWh per hour, day and month by tariff index, euros, comparisons."""
+
+from __future__ import annotations
+
+from .kit import (Layout, bargauge, custom_variable, dashboard, datasource_variable, meter_variable, override, stat,
+                  target, timeseries)
+from .promql import JOULES_PER_KWH, energy_cost_by_index, kwh_by_index, sel, total_cost
+
+UID = "linky-energy"
+
+DRAWN = sel("linky_energy_imported_joules_total")
+INJECTED = sel("linky_energy_exported_joules_total")
+SUPPLIER = sel("linky_energy_imported_by_index_joules_total", register="supplier")
+# Off-peak indexes are recognised by name: HC (heures creuses) in every standard LTARF
+# and historique name seen (HC BLEU, HEURES CREUSES, HEURE CREUSE ...).
+OFF_PEAK_INFO = sel("linky_tariff_index_info", register="supplier", name="~(?i).*(HC|CREUSE).*")
+THIS_MONTH, LAST_MONTH = "now/M", "now-1M/M"
+
+
+def _off_peak_share(window: str) -> str:
+    return (f"sum by (meter) (increase({SUPPLIER}[{window}]) * on(meter, register, index) group_left() {OFF_PEAK_INFO})\n"
+            f"/\n(sum by (meter) (increase({SUPPLIER}[{window}])) > 0)")  # no energy drawn: no share, not NaN
+
+
+def build() -> dict:
+    lay = Layout()
+    lay.row("Energy drawn by tariff index")
+    lay.add(timeseries("kWh per hour", [target(kwh_by_index("1h"), "{{meter}} {{name}}", interval="1h")],
+                       unit="kwatth", bars=True, stacked=True, legend_calcs=["sum"],
+                       description="Stacked by supplier index, named from linky_tariff_index_info. One bar per hour, "
+                                   "for the hour that ends at its right edge."), 24, 8)
+    lay.add(timeseries("kWh per day", [target(kwh_by_index("1d"), "{{meter}} {{name}}", interval="1d")],
+                       unit="kwatth", bars=True, stacked=True, legend_calcs=["sum", "mean"], timeFrom="31d",
+                       description="Last 31 days. Prometheus aligns daily steps on UTC midnight, so a bar is the day "
+                                   "from 01:00 or 02:00 French time."), 16, 8)
+    lay.add(bargauge("This month by index", [target(kwh_by_index("$__range"), "{{meter}} {{name}}", instant=True)],
+                     unit="kwatth", timeFrom=THIS_MONTH,
+                     description="Calendar month so far (relative time now/M)."), 8, 8)
+    lay.add(timeseries("kWh per 30 days", [target(kwh_by_index("30d"), "{{meter}} {{name}}", interval="30d")],
+                       unit="kwatth", bars=True, stacked=True, legend_calcs=["sum"], timeFrom="1y",
+                       description="Rolling 30-day buckets over a year (PromQL has no calendar months; see the "
+                                   "calendar-exact month panels)."), 16, 8)
+    lay.add(bargauge("Previous month by index", [target(kwh_by_index("$__range"), "{{meter}} {{name}}", instant=True)],
+                     unit="kwatth", timeFrom=LAST_MONTH,
+                     description="The whole previous calendar month (relative time now-1M/M)."), 8, 8)
+
+    lay.row("Cost")
+    lay.add(timeseries("Cost per day", [
+        target(energy_cost_by_index("1d"), "{{meter}} {{name}}", interval="1d"),
+        target(sel("linky_subscription_price_euros_per_day"), "{{meter}} subscription", interval="1d"),
+    ], unit="currencyEUR", bars=True, stacked=True, legend_calcs=["sum"], timeFrom="31d",
+        description="Energy per index x the prices configured in the exporter (prices: in its config file), plus "
+                    "the daily subscription. Empty: no prices configured."), 16, 8)
+    lay.add(stat("Cost this month", [target(total_cost("$__range", "$__range_s / 86400"), "{{meter}}", instant=True)],
+                 unit="currencyEUR", timeFrom=THIS_MONTH, no_value="no prices configured", decimals=2,
+                 description="Energy and subscription, calendar month so far."), 4, 4)
+    lay.add(stat("Cost previous month", [target(total_cost("$__range", "$__range_s / 86400"), "{{meter}}", instant=True)],
+                 unit="currencyEUR", timeFrom=LAST_MONTH, no_value="no prices configured", decimals=2,
+                 description="Energy and subscription, whole previous calendar month."), 4, 4)
+    lay.add(stat("Cost over the selected range", [target(total_cost("$__range", "$__range_s / 86400"), "{{meter}}", instant=True)],
+                 unit="currencyEUR", no_value="no prices configured", decimals=2,
+                 description="Energy and subscription over the dashboard's time range."), 4, 4)
+    lay.add(stat("Off-peak share", [target(_off_peak_share("$__range"), "{{meter}}", instant=True)],
+                 unit="percentunit", no_value="no off-peak index", decimals=1,
+                 description="Share of the energy drawn on indexes named HC/CREUSE, over the selected range. "
+                             "Empty on BASE and EJP contracts."), 4, 4)
+
+    lay.row("Drawn and injected; comparisons")
+    lay.add(timeseries("Drawn and injected per day", [
+        target(f"increase({DRAWN}[1d]) / {JOULES_PER_KWH}", "{{meter}} drawn", interval="1d"),
+        target(f"increase({INJECTED}[1d]) / {JOULES_PER_KWH}", "{{meter}} injected", interval="1d"),
+    ], unit="kwatth", bars=True, legend_calcs=["sum"], timeFrom="31d",
+        overrides=[override("byFrameRefID", "B", **{"custom.transform": "negative-Y"})],
+        description="Injected energy (EAIT, producers only) below zero."), 12, 8)
+    lay.add(timeseries("Daily energy against $compare_offset before", [
+        target(f"increase({DRAWN}[1d]) / {JOULES_PER_KWH}", "{{meter}} this period", interval="1d"),
+        target(f"increase({DRAWN}[1d] offset $compare_offset) / {JOULES_PER_KWH}", "{{meter}} $compare_offset before",
+               interval="1d"),
+    ], unit="kwatth", legend_calcs=["sum"], timeFrom="14d",
+        overrides=[override("byFrameRefID", "B", **{"custom.lineStyle": {"fill": "dash", "dash": [10, 10]}})],
+        description="Each day's energy and the same day shifted back by the 'Compare with' variable."), 8, 8)
+    lay.add(stat("Selected range against the one before", [
+        target(f"sum by (meter) (increase({DRAWN}[$__range])) / {JOULES_PER_KWH}", "{{meter}} this range", instant=True),
+        target(f"sum by (meter) (increase({DRAWN}[$__range] offset $__range)) / {JOULES_PER_KWH}", "{{meter}} range before",
+               instant=True),
+    ], unit="kwatth", text_mode="value_and_name", decimals=1,
+        description="Energy drawn over the dashboard's time range and over the same length just before it."), 4, 8)
+
+    variables = [datasource_variable(), meter_variable(),
+                 custom_variable("compare_offset", "Compare with",
+                                 [("the day before", "1d"), ("the week before", "7d"), ("4 weeks before", "28d"),
+                                  ("a year before", "364d")], "7d")]
+    return dashboard(UID, "Linky / Energy and cost",
+                     "Energy drawn per tariff index, cost, off-peak share, production and comparisons.",
+                     lay, variables, time_from="now-7d", refresh="5m")

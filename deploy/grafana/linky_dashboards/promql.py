@@ -1,0 +1,86 @@
+"""PromQL fragments shared by the dashboards, on the raw metrics of docs/metrics.md.
+
+Every query works without recording rules. ``$meter`` is a multi-value variable:
+Grafana turns it into a regex, hence ``=~`` everywhere.
+"""
+
+from __future__ import annotations
+
+from .kit import METER
+
+JOULES_PER_KWH = "3.6e6"
+
+
+def sel(metric: str, **labels: str) -> str:
+    """``metric{meter=~"$meter", k="v", ...}``; a value starting with ``~`` is a regex match."""
+    matchers = [METER] + [f'{k}=~"{v[1:]}"' if v.startswith("~") else f'{k}="{v}"' for k, v in labels.items()]
+    return f"{metric}{{{', '.join(matchers)}}}"
+
+
+def named_by_index(expr: str) -> str:
+    """Attach the tariff index's ``name`` (from linky_tariff_index_info) to a per-index series.
+
+    An index the meter has not named yet (standard mode learns a name from LTARF only
+    while the index is current) keeps its series, named ``index N``, rather than
+    vanishing from a stacked total.
+    """
+    info = sel("linky_tariff_index_info", register="supplier")
+    return (
+        f"({expr}) * on(meter, register, index) group_left(name) {info}\n"
+        f'or on(meter, register, index)\nlabel_replace({expr}, "name", "index $1", "index", "(.+)")'
+    )
+
+
+def used_supplier_index() -> str:
+    """Supplier indexes that ever counted: the unused ones (EASF07-10 at 0) stay out of legends."""
+    return f"unless on(meter, register, index) ({sel('linky_energy_imported_by_index_joules_total', register='supplier')} == 0)"
+
+
+def kwh_by_index(window: str) -> str:
+    """kWh drawn per supplier index over ``window``, named."""
+    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}[{window}]) / {JOULES_PER_KWH}"
+    return f"({named_by_index(energy)})\n{used_supplier_index()}"
+
+
+def energy_cost_by_index(window: str) -> str:
+    """Euros of energy per supplier index over ``window``: kWh x the configured price."""
+    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}[{window}]) / {JOULES_PER_KWH}"
+    price = sel("linky_tariff_price_euros_per_kilowatt_hour", register="supplier")
+    return f"({named_by_index(f'{energy} * on(meter, register, index) {price}')})\n{used_supplier_index()}"
+
+
+def total_cost(window: str, days: str) -> str:
+    """Energy (every priced index) plus subscription over ``days`` days, per meter.
+
+    The two parts have different label sets, so ``or`` keeps both and ``sum by`` adds
+    them; a meter with prices but no subscription (or the reverse) still shows a total.
+    """
+    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}[{window}]) / {JOULES_PER_KWH}"
+    price = sel("linky_tariff_price_euros_per_kilowatt_hour", register="supplier")
+    subscription = sel("linky_subscription_price_euros_per_day")
+    return f"sum by (meter) (\n  ({energy} * on(meter, register, index) {price})\n  or\n  ({subscription} * {days})\n)"
+
+
+def current_tariff_name(register: str = "supplier") -> str:
+    """The name of the index in use now.
+
+    linky_tariff_current_index holds the index as a value; count_values turns it into
+    an ``index`` label so it can select the matching linky_tariff_index_info series. If
+    that index has no name yet, show ``index N``.
+    """
+    current = f'count_values by (meter, register) ("index", {sel("linky_tariff_current_index", register=register)})'
+    info = sel("linky_tariff_index_info", register=register)
+    return (
+        f"{info} * on(meter, register, index) group_left() {current}\n"
+        f'or on(meter, register)\nlabel_replace({current}, "name", "index $1", "index", "(.+)")'
+    )
+
+
+def stateset_code(metric: str, states: list[str], by: str = "meter", **labels: str) -> str:
+    """A stateset as one number: the position of the state that is 1 in ``states``.
+
+    Value mappings then turn the number back into a name and a colour; a stat panel
+    cannot colour a series by a label value.
+    """
+    parts = [f'{sel(metric, **labels, **{metric: state})} * {code}' for code, state in enumerate(states) if code]
+    return f"sum by ({by}) (\n  " + "\n  or ".join(parts) + "\n)"
