@@ -74,6 +74,18 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path):
     assert launched.stdout.startswith("linky-exporter ")
 
 
+def test_the_web_config_drop_in_verifies(tmp_path):
+    """deploy/systemd/web-config.conf, applied after the unit as systemd applies a drop-in."""
+    unit = unit_for_this_machine(tmp_path)
+    drop_in = (ROOT / "deploy" / "systemd" / "web-config.conf").read_text()
+    unit.write_text(unit.read_text() + "\n" + drop_in)
+    result = verify(unit)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert about_the_unit(result.stdout + result.stderr) == []
+    assert "LINKY_EXPORTER_WEB__CONFIG_FILE=%d/web-config.yml" in drop_in
+    assert "LINKY_EXPORTER_WEB__CONFIG_FILE" in known_variables()
+
+
 def test_verify_would_catch_a_missing_binary(tmp_path):
     """The check above is not vacuous: verify does refuse a unit whose program is missing."""
     result = verify(unit_for_this_machine(tmp_path, exec_start=str(tmp_path / "not-installed")))
