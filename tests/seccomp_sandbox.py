@@ -1,10 +1,11 @@
 """Run ``linky-exporter`` under the system-call policy of the systemd unit, without systemd.
 
-The unit sets ``SystemCallFilter=@system-service``, ``SystemCallErrorNumber=EPERM``
-and ``MemoryDenyWriteExecute=yes``. systemd (252, as in Debian and Raspberry Pi
-OS Bookworm) enforces both with seccomp; this module installs the same filter
-through libseccomp (the library systemd itself uses), so a test can show that
-the exporter serves metrics under it on a machine where systemd is not PID 1.
+The unit sets ``SystemCallFilter=@system-service``, ``SystemCallErrorNumber=EPERM``,
+``MemoryDenyWriteExecute=yes`` and ``RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX``.
+systemd (252, as in Debian and Raspberry Pi OS Bookworm) enforces them with
+seccomp; this module installs the same filters through libseccomp (the library
+systemd itself uses), so a test can show that the exporter serves metrics under
+them on a machine where systemd is not PID 1.
 
 Used as a program:  python seccomp_sandbox.py POLICY.json -- linky-exporter args...
 where POLICY.json is ``{"allow": [syscall names]}`` from ``system_service_syscalls``.
@@ -18,10 +19,13 @@ import errno
 import json
 import mmap
 import runpy
+import socket
 import subprocess
 import sys
 
 SCMP_ACT_ALLOW = 0x7FFF0000
+SCMP_CMP_EQ = 4
+SCMP_CMP_GT = 6
 SCMP_CMP_MASKED_EQ = 7
 PROT_EXEC = mmap.PROT_EXEC
 PROT_WRITE = mmap.PROT_WRITE
@@ -66,7 +70,7 @@ def system_service_syscalls() -> list[str]:
 
 
 def install(allowed: list[str]) -> None:
-    """Allow only ``allowed`` (EPERM for others), then deny W+X memory as systemd does."""
+    """Deny W+X memory and other address families, then allow only ``allowed`` (EPERM for others)."""
     lib = ctypes.CDLL(ctypes.util.find_library("seccomp") or "libseccomp.so.2", use_errno=True)
     lib.seccomp_init.restype = ctypes.c_void_p
     lib.seccomp_init.argtypes = [ctypes.c_uint32]
@@ -77,7 +81,7 @@ def install(allowed: list[str]) -> None:
 
     # MemoryDenyWriteExecute=yes: systemd's seccomp rules (src/shared/seccomp-util.c). Loaded
     # first, because the allow list below does not allow loading another filter.
-    mdwe = lib.seccomp_init(SCMP_ACT_ALLOW)
+    guards = lib.seccomp_init(SCMP_ACT_ALLOW)
     rules = [
         ("mmap", 2, PROT_EXEC | PROT_WRITE),  # a mapping both writable and executable
         ("mmap2", 2, PROT_EXEC | PROT_WRITE),
@@ -90,8 +94,19 @@ def install(allowed: list[str]) -> None:
         if number < 0:
             continue
         compare = (_ArgCmp * 1)(_ArgCmp(arg, SCMP_CMP_MASKED_EQ, mask, mask))
-        _check(lib.seccomp_rule_add_array(mdwe, deny, number, 1, compare), f"deny W+X {name}")
-    _check(lib.seccomp_load(mdwe), "load the W^X filter")
+        _check(lib.seccomp_rule_add_array(guards, deny, number, 1, compare), f"deny W+X {name}")
+    # RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX: socket() with any other family
+    # fails with EAFNOSUPPORT, as systemd does (one rule per refused family, one for all above AF_INET6).
+    socket_call = lib.seccomp_syscall_resolve_name(b"socket")
+    refused = scmp_act_errno(errno.EAFNOSUPPORT)
+    allowed_families = sorted({socket.AF_UNIX, socket.AF_INET, socket.AF_INET6})
+    for family in range(allowed_families[-1]):
+        if family not in allowed_families:
+            compare = (_ArgCmp * 1)(_ArgCmp(0, SCMP_CMP_EQ, family, 0))
+            _check(lib.seccomp_rule_add_array(guards, refused, socket_call, 1, compare), f"refuse family {family}")
+    compare = (_ArgCmp * 1)(_ArgCmp(0, SCMP_CMP_GT, allowed_families[-1], 0))
+    _check(lib.seccomp_rule_add_array(guards, refused, socket_call, 1, compare), "refuse higher families")
+    _check(lib.seccomp_load(guards), "load the W^X and address-family filter")
 
     # SystemCallFilter=@system-service with SystemCallErrorNumber=EPERM.
     allow_list = lib.seccomp_init(deny)
@@ -109,6 +124,15 @@ def writable_executable_mapping_refused() -> bool:
     libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
     address = libc.mmap(None, 4096, PROT_WRITE | PROT_EXEC | mmap.PROT_READ, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
     return address in (None, ctypes.c_void_p(-1).value) and ctypes.get_errno() == errno.EPERM
+
+
+def netlink_socket_refused() -> bool:
+    """True when socket(AF_NETLINK) is refused (RestrictAddressFamilies in force)."""
+    try:
+        socket.socket(socket.AF_NETLINK, socket.SOCK_RAW).close()
+    except OSError as error:
+        return error.errno == errno.EAFNOSUPPORT
+    return False
 
 
 def debugging_call_refused() -> bool:
@@ -138,7 +162,8 @@ def main(argv: list[str]) -> None:
     # Said on stderr so the test reads it in the exporter's log.
     print(
         f"sandbox: W+X mapping refused: {writable_executable_mapping_refused()}, "
-        f"debugging call refused: {debugging_call_refused()}",
+        f"debugging call refused: {debugging_call_refused()}, "
+        f"netlink socket refused: {netlink_socket_refused()}",
         file=sys.stderr,
         flush=True,
     )

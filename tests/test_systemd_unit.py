@@ -196,7 +196,7 @@ def test_an_unknown_variable_would_be_caught():
 
 
 def test_the_exporter_serves_the_same_metrics_under_the_units_system_call_policy(tmp_path):
-    """SystemCallFilter=@system-service and MemoryDenyWriteExecute=yes, enforced with seccomp.
+    """SystemCallFilter=@system-service, MemoryDenyWriteExecute=yes, RestrictAddressFamilies, by seccomp.
 
     The meter is a pty (pyserial's termios calls are on the path) fed a real
     capture; /metrics must match the golden file of the unconfined exporter.
@@ -215,7 +215,10 @@ def test_the_exporter_serves_the_same_metrics_under_the_units_system_call_policy
     exporter.args[1:3] = [str(SANDBOX), str(policy), "--"]
     try:
         with exporter:
-            assert "W+X mapping refused: True, debugging call refused: True" in exporter.log()
+            assert (
+                "W+X mapping refused: True, debugging call refused: True, netlink socket refused: True"
+                in exporter.log()
+            )
             wait_for(lambda: exporter.value("linky_exporter_source_connected") == 1, what="the pty opened")
             data = stream_of("historique-mono-tempo")
             line.write(data)
