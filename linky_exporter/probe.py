@@ -108,6 +108,8 @@ NO_SIGNAL_ADVICE = [
     "check that the module is powered (on PiTInfo the LED blinks with the data)",
     "on a Raspberry Pi, enable the UART (enable_uart=1) and free it from the serial console "
     "(remove console=serial0,... from cmdline.txt; raspi-config > Interface > Serial: login shell no, hardware yes)",
+    "on a Raspberry Pi 5 the GPIO header's UART is /dev/ttyAMA0 (dtparam=uart0=on in config.txt); "
+    "/dev/serial0 is the debug connector there",
     "make sure no other program (another exporter, a getty) reads the same port",
 ]
 GARBAGE_ADVICE = [

@@ -2,7 +2,7 @@
 
 Precedence: command-line flags, then ``LINKY_EXPORTER_*`` environment variables
 (nested with ``__``: ``LINKY_EXPORTER_TIC__SOURCE``), then the YAML file given by
-``--config.file``, then defaults. Every value is validated here, so a bad one
+``--config.file`` (or ``LINKY_EXPORTER_CONFIG_FILE``), then defaults. Every value is validated here, so a bad one
 stops the exporter at start with a message that names it.
 """
 
@@ -138,7 +138,6 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     prices: dict[str, PriceSettings] = Field(default_factory=dict)  # meter name -> prices
-    config_file: Path | None = None  # read by the YAML source; kept for --check-config's report
 
     @model_validator(mode="after")
     def _prices_name_meters(self) -> Settings:
@@ -189,7 +188,7 @@ def load_settings(flags: dict[str, Any], config_file: Path | None) -> Settings:
             raise SettingsError(f"--config.file: {config_file} must hold a mapping (tic:, web:, log:, prices:)")
     _CONFIG_FILE["path"] = config_file
     try:
-        return Settings(**flags, config_file=config_file)
+        return Settings(**flags)
     except ValidationError as error:
         raise SettingsError(_one_line(error)) from None
     except ValueError as error:  # a source that cannot even be decoded (bad JSON in an env var)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -68,7 +69,7 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     logs = parser.add_argument_group("logs")
     logs.add_argument("--log.level", dest="log.level", choices=["debug", "info", "warn", "error"], help="default: info")
     logs.add_argument("--log.format", dest="log.format", choices=["logfmt", "json"], help="default: logfmt")
-    parser.add_argument("--config.file", dest="config_file", metavar="FILE", type=Path, help="YAML file with any of the settings (tic:, web:, log:, prices:)")
+    parser.add_argument("--config.file", dest="config_file", metavar="FILE", type=Path, help="YAML file with any of the settings (tic:, web:, log:, prices:); also LINKY_EXPORTER_CONFIG_FILE")
     parser.add_argument("--check-config", action="store_true", help="validate the configuration, print it, exit 0 if good and 1 if not")
 
 
@@ -86,7 +87,8 @@ def flags_to_settings(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     bad_exit = EXIT_FAILURE if args.check_config else EXIT_BAD_CONFIG
     try:
-        settings = load_settings(flags_to_settings(args), args.config_file)
+        config_file = args.config_file or _env_path("LINKY_EXPORTER_CONFIG_FILE")
+        settings = load_settings(flags_to_settings(args), config_file)
         web_config = load_web_config(settings.web.config_file) if settings.web.config_file else WebConfig()
     except (SettingsError, WebConfigError) as error:
         print(f"linky-exporter: {error}", file=sys.stderr)
@@ -103,6 +105,11 @@ def run(args: argparse.Namespace) -> int:
         sources = [parse_source(device)]
         log.info("no --tic.source given: using %s, the first serial device found", device)
     return serve(settings, sources, web_config)
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value) if value else None
 
 
 def find_device() -> str | None:

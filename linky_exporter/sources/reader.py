@@ -89,6 +89,10 @@ class MeterReader(threading.Thread):
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
                 continue
+            except Exception:  # a bug of ours must not silently end this meter's reading
+                log.exception("meter %s: unexpected error opening %s; retrying", self.spec.name, self.spec.url)
+                self.stop_event.wait(BACKOFF_MAX_S)
+                continue
             if self._opened_before:
                 self.state.record_reconnect()
             self._opened_before = True
@@ -105,6 +109,9 @@ class MeterReader(threading.Thread):
                 return
             except (OSError, serial.SerialException) as error:
                 self._report(f"lost {self.spec.url}: {_describe(error)}; reconnecting")
+            except Exception:  # a bug of ours must not silently end this meter's reading
+                log.exception("meter %s: unexpected error reading %s; reopening it", self.spec.name, self.spec.url)
+                backoff = BACKOFF_MAX_S
             finally:
                 _close_quietly(line)
                 self.state.record_connected(False)
