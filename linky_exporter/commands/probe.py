@@ -72,8 +72,7 @@ def probe(spec: SourceSpec, seconds: float) -> Verdict:
         finally:
             line.close()
             _end_progress()
-        if heard[-1].frames_valid >= 2 and mode is Mode.HISTORIQUE:
-            break  # found; no need to listen to garbage at the other speed
+    # Both speeds always: a meter that Enedis switches while we listen shows both modes.
     return diagnose(heard)
 
 

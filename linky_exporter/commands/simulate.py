@@ -14,6 +14,7 @@ import signal
 import socket
 import sys
 import termios
+import time
 import tty
 
 from ..simulator.config import SimulatorConfig
@@ -41,8 +42,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--start", help="simulated start, ISO local time (e.g. 2024-01-08T19:55)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
-    where.add_argument("--pty", action="store_true", help="create a pty, print its path, stream into it")
+    where.add_argument("--pty", action="store_true", help="create a pty, print its path, stream into it (it stays open, idle, after --frames)")
     where.add_argument("--tcp", metavar="HOST:PORT", help="listen and stream to every client (port 0: any free port)")
+    parser.add_argument(
+        "--wait-for-reader",
+        action="store_true",
+        help="with --pty: send nothing until a reader sets the line's speed (pyserial readers such as "
+        "linky-exporter do), so that it gets the stream from its first byte",
+    )
     parser.add_argument("--frames", type=int, metavar="N", help="stop after N frames")
     parser.add_argument("--fast", action="store_true", help="no pacing: frames as fast as possible (needs --frames)")
     parser.set_defaults(run=run)
@@ -69,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--fast: give --frames N, or the stream would never end")
         if args.fast and (args.pty or args.tcp):
             raise ValueError("--fast: only for stdout or --output")
+        if args.wait_for_reader and not args.pty:
+            raise ValueError("--wait-for-reader: only with --pty")
         address = _parse_address(args.tcp) if args.tcp else None
     except ValueError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
@@ -76,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.pty:
-            return _to_pty(config, args.frames)
+            return _to_pty(config, args.frames, args.wait_for_reader)
         if address:
             return _to_tcp(config, address, args.frames)
         if args.output:
@@ -126,11 +135,13 @@ def _to_stream(config: SimulatorConfig, out, args: argparse.Namespace) -> int:
     return 0
 
 
-def _to_pty(config: SimulatorConfig, frames: int | None) -> int:
+def _to_pty(config: SimulatorConfig, frames: int | None, wait_for_reader: bool = False) -> int:
     master, slave = os.openpty()
     tty.setraw(slave)  # no CR/LF translation, no echo: bytes as the meter sends them
     os.set_blocking(master, False)
     print(os.ttyname(slave), flush=True)
+    while wait_for_reader and _reader_baud(master) is None:
+        time.sleep(0.02)
     transmitter = Transmitter(config)
     for chunk in paced_chunks(transmitter, frames=frames):
         # A pty carries no bits, but the speed its reader set is visible from this
@@ -142,7 +153,10 @@ def _to_pty(config: SimulatorConfig, frames: int | None) -> int:
             os.write(master, chunk)
         except BlockingIOError:
             pass  # nobody reads and the pty buffer is full: a real meter does not wait either
-    return 0
+    # After --frames (or a silent scenario) the line stays open, idle, until we are
+    # stopped: closing it would hang up the reader and lose what it has not read.
+    while True:
+        signal.pause()
 
 
 _TIC_SPEEDS = {termios.B1200: 1200, termios.B9600: 9600}

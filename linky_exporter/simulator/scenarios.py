@@ -45,6 +45,13 @@ class Noise:
     byte_rate: float = 0.001  # fraction of bytes replaced by a random byte
     eot_rate: float = 0.01  # fraction of frames aborted with EOT part-way
     parity: bool = True  # bit 7 carries the even parity bit (a 7E1 line read as 8N1)
+    # Bursts: corruption only during the first burst_for seconds of every
+    # burst_every seconds of line time (a heat pump starting, a charger); None: always.
+    burst_every_s: float | None = None
+    burst_for_s: float = 1.0
+
+    def active(self, line_s: float) -> bool:
+        return self.burst_every_s is None or line_s % self.burst_every_s < self.burst_for_s
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,8 @@ SCENARIO_OPTIONS: dict[str, dict[str, tuple[Callable[[str], object], object]]] =
         "noise_rate": (_rate, 0.001),
         "eot_rate": (_rate, 0.01),
         "parity": (_flag, True),
+        "burst_every": (parse_duration, None),
+        "burst_for": (parse_duration, 1.0),
     },
 }
 
@@ -169,7 +178,9 @@ def parse_scenarios(names: list[str], options: dict[str, str]) -> Scenarios:
         overvoltage_volts=get("overvoltage_volts"),
         silent_at=get("silent_at") if "silent" in names else None,
         switch_at=get("switch_at") if "mode_switch" in names else None,
-        noise=Noise(get("noise_rate"), get("eot_rate"), get("parity")) if "noise" in names else None,
+        noise=Noise(get("noise_rate"), get("eot_rate"), get("parity"), get("burst_every"), get("burst_for"))
+        if "noise" in names
+        else None,
     )
 
 

@@ -95,11 +95,12 @@ class Transmitter:
         noise = self.noise
         if noise is None:
             return data
-        if noise.eot_rate and self._rng.random() < noise.eot_rate:
-            data = interrupt(data, self._rng)
-            self.frames_interrupted += 1
-        data, changed = corrupt(data, noise.byte_rate, self._rng)
-        self.bytes_corrupted += changed
+        if noise.active(self.line_us / 1e6):
+            if noise.eot_rate and self._rng.random() < noise.eot_rate:
+                data = interrupt(data, self._rng)
+                self.frames_interrupted += 1
+            data, changed = corrupt(data, noise.byte_rate, self._rng)
+            self.bytes_corrupted += changed
         if noise.parity:
             data = data.translate(PARITY_IN_BIT_7)
         return data

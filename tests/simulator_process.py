@@ -1,0 +1,34 @@
+"""``linky-exporter simulate --pty`` as a subprocess: a simulated meter behind a real pty."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+class SimulatedPty:
+    def __init__(self, url: str, *args: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "linky_exporter.cli", "simulate", url, "--pty", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("/dev/"):
+            self.close()
+            raise AssertionError(f"simulate --pty printed {line!r}: {self.process.stderr.read()}")
+        self.path = line
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> SimulatedPty:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
