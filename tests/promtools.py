@@ -1,4 +1,5 @@
-"""Run the real Prometheus tools in tests: binaries, free ports, servers, API polling.
+"""Run the real Prometheus tools in tests: binaries, free ports, Prometheus and
+Alertmanager servers, a webhook receiver, API polling.
 
 Everything listens on 127.0.0.1 on ports picked free at start (never the default
 ports), keeps its data in the test's temporary directory, and is killed by the
@@ -8,10 +9,13 @@ Prometheus side of the project is only proven by the real tools.
 
 from __future__ import annotations
 
+import http.server
 import json
+import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -152,3 +156,106 @@ class PrometheusServer:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self._log.close()
+
+
+def alertmanager_config(webhook_url: str, *, fast: bool = True) -> str:
+    """deploy/prometheus/alertmanager.yml with its webhook URL pointed at webhook_url.
+
+    fast=True shortens group_wait and group_interval to 1 s so that a test sees the
+    first notification and the resolution in seconds instead of minutes.
+    """
+    text = (DEPLOY / "alertmanager.yml").read_text()
+    placeholder = '"http://127.0.0.1:9099/linky-alerts"'
+    assert placeholder in text, "alertmanager.yml no longer has the webhook placeholder"
+    text = text.replace(placeholder, f'"{webhook_url}"')
+    if fast:
+        text = re.sub(r"group_(wait|interval): \w+", r"group_\1: 1s", text)
+    return text
+
+
+class AlertmanagerServer:
+    """A real `prometheus-alertmanager` on a free port, clustering off, state in workdir."""
+
+    def __init__(self, workdir: Path, config: str):
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.config_path = workdir / "alertmanager.yml"
+        self.config_path.write_text(config)
+        self.log_path = workdir / "alertmanager.log"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        argv = [
+            require_binary("prometheus-alertmanager"),
+            f"--config.file={self.config_path}",
+            f"--storage.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--cluster.listen-address=",
+        ]
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir)
+
+    def wait_ready(self, timeout: float = 30) -> AlertmanagerServer:
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                log = self.log_path.read_text(errors="replace")[-3000:]
+                pytest.fail(f"alertmanager exited with {self.process.returncode}:\n{log}")
+            return _answers(self.url + "/-/ready")
+
+        poll(ready, timeout=timeout, what=f"alertmanager ready on {self.url}")
+        return self
+
+    def post_alerts(self, alerts: list[dict]) -> None:
+        """POST /api/v2/alerts (what Prometheus does); dicts with labels, annotations, endsAt."""
+        request = urllib.request.Request(
+            self.url + "/api/v2/alerts",
+            data=json.dumps(alerts).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+
+    def alerts(self) -> list[dict]:
+        return http_get_json(self.url + "/api/v2/alerts")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
+
+
+class WebhookReceiver:
+    """An HTTP endpoint on a free port that keeps every JSON notification posted to it."""
+
+    def __init__(self) -> None:
+        received: list[dict] = []
+        lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with lock:
+                    received.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self._received, self._lock = received, lock
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/linky-alerts"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def notifications(self) -> list[dict]:
+        with self._lock:
+            return list(self._received)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
