@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import subprocess
 import sys
@@ -116,22 +117,27 @@ PROBES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "url", "ok", "headline"), PROBES, ids=[p[0] for p in PROBES])
-def test_probe_diagnoses_each_failure_through_a_pty(case, url, ok, headline):
+def run_probe(url: str) -> subprocess.CompletedProcess:
     with SimulatedPty(url + START) as line:
-        result = subprocess.run(
+        return subprocess.run(
             [sys.executable, "-m", "linky_exporter.cli", "probe", line.path, "--seconds", "7"],
             capture_output=True, text=True, timeout=60,
         )
-    out = result.stdout
-    assert (result.returncode == 0) is ok, out + result.stderr
-    assert headline in out.splitlines()[1], out
-    if case == "parity-bit-set":
-        assert "parity bit in bit 7" in out
-    if case == "noise-bursts":
-        assert "errors come in bursts" in out
-    if case == "garbage-both-speeds":
-        assert "parity" in out and "9600" in out
+
+
+def test_probe_diagnoses_each_failure_through_a_pty():
+    # Each probe listens 14 s in real time: run them side by side.
+    with concurrent.futures.ThreadPoolExecutor(len(PROBES)) as pool:
+        results = dict(zip([p[0] for p in PROBES], pool.map(run_probe, [p[1] for p in PROBES])))
+    for case, _, ok, headline in PROBES:
+        result = results[case]
+        out = result.stdout
+        assert (result.returncode == 0) is ok, (case, out + result.stderr)
+        assert headline in out.splitlines()[1], (case, out)
+    assert "parity bit in bit 7" in results["parity-bit-set"].stdout
+    assert "errors come in bursts" in results["noise-bursts"].stdout
+    garbage = results["garbage-both-speeds"].stdout
+    assert "parity" in garbage and "9600" in garbage
 
 
 def test_record_then_replay_gives_the_same_metrics_as_live_reading(tmp_path):
