@@ -65,6 +65,14 @@ class Snapshot:
     def up(self, now: float) -> bool:
         return self.last_frame_at is not None and now - self.last_frame_at <= self.stale_after
 
+    def next_change(self, now: float) -> float:
+        """When what this snapshot exposes changes without a new snapshot: the next staleness."""
+        if not self.up(now):
+            return float("inf")
+        limit = now - self.stale_after
+        seen = min((seen for _, seen in self.samples.values() if seen >= limit), default=float("inf"))
+        return min(self.last_frame_at, seen) + self.stale_after  # type: ignore[operator]
+
     def fresh_samples(self, now: float) -> dict[SampleKey, float]:
         """Measurements to expose now: none at all while the meter is down."""
         if not self.up(now):

@@ -106,3 +106,22 @@ def test_meter_info_keeps_the_last_known_identity():
     identity = state.snapshot.identity
     assert identity["mode"] == "standard" and identity["phases"] == "3" and identity["producer"] == "true"
     assert identity["tariff_option"] == "TEMPO" and identity["serial"].isdigit()
+
+
+def test_the_collector_never_serves_a_value_past_its_staleness_even_from_its_cache():
+    from linky_exporter.collector import LinkyCollector
+
+    state = MeterState("linky", stale_after=30)
+    feed_bytes(state, fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes(), now=1000.0)
+    clock = [1000.0]
+    collector = LinkyCollector([state], clock=lambda: clock[0])
+
+    def exposed() -> dict[str, float]:
+        return {s.name: s.value for family in collector.collect() for s in family.samples}
+
+    assert exposed()["linky_up"] == 1 and "linky_apparent_power_volt_amperes" in exposed()
+    clock[0] = 1029.9
+    assert exposed()["linky_up"] == 1  # same snapshot, still fresh: served from the cache
+    clock[0] = 1030.1
+    after = exposed()
+    assert after["linky_up"] == 0 and "linky_apparent_power_volt_amperes" not in after
