@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .sources.serial_line import read_chunk
 from .tic.framing import BAUD, FrameDecoder, FrameResult, Mode
 from .tic.reading import Reading, read_frame
 
@@ -53,7 +54,7 @@ def listen(line, mode: Mode, seconds: float, progress: Progress | None = None, c
     last_progress = 0.0
     joined_mid_frame = True
     while (elapsed := clock() - start) < seconds:
-        chunk = line.read(4096)
+        chunk = read_chunk(line)
         heard.seconds = clock() - start
         if chunk:
             heard.bytes += len(chunk)

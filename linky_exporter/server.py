@@ -147,7 +147,8 @@ class Server:
         context = app.web_config.ssl_context
         if context is not None:
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="http", daemon=True)
+        # The poll interval only bounds how long stop() waits; each wake-up costs CPU.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(2.0,), name="http", daemon=True)
 
     @property
     def port(self) -> int:

@@ -19,6 +19,7 @@ import serial
 from ..sources.autodetect import ModeDetector
 from ..sources.devices import PROBE_CANDIDATES, existing_devices
 from ..sources.reader import open_line
+from ..sources.serial_line import read_chunk
 from ..sources.spec import parse_source
 from ..tic.framing import FrameDecoder, FrameResult, Mode
 
@@ -100,7 +101,7 @@ def _copy(line, sink, detector: ModeDetector, fixed: Mode | None, args: argparse
             decoder = FrameDecoder(mode=fixed)
             since_switch.clear()
         try:
-            chunk = line.read(4096)
+            chunk = read_chunk(line, stop.wait)
         except (OSError, serial.SerialException, EOFError) as error:
             print(f"\nlinky-exporter record: the line ended: {error}", file=sys.stderr)
             break

@@ -17,11 +17,13 @@ import termios
 import time
 import tty
 
-from ..simulator.config import SimulatorConfig
-from ..simulator.pacing import paced_chunks
-from ..simulator.transmitter import Transmitter
-from ..simulator.uart import misread
-from ..simulator.url import is_simulated_url, parse_url
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..simulator.config import SimulatorConfig
+
+# The simulator is imported when this command runs, not when the CLI starts:
+# the exporter on a Raspberry Pi should not carry it in memory.
 
 PROG = "linky-exporter simulate"
 
@@ -56,6 +58,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def source_url(args: argparse.Namespace) -> str:
+    from ..simulator.url import is_simulated_url
+
     source = args.source.strip()
     if not is_simulated_url(source):
         if "=" in source.split("?", 1)[0]:
@@ -68,6 +72,8 @@ def source_url(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..simulator.url import parse_url
+
     try:
         config = parse_url(source_url(args))
         if args.frames is not None and args.frames < 1:
@@ -117,6 +123,9 @@ def _parse_address(text: str) -> tuple[str, int]:
 
 
 def _to_stream(config: SimulatorConfig, out, args: argparse.Namespace) -> int:
+    from ..simulator.pacing import paced_chunks
+    from ..simulator.transmitter import Transmitter
+
     transmitter = Transmitter(config)
     if args.fast:
         for _ in range(args.frames):
@@ -136,6 +145,10 @@ def _to_stream(config: SimulatorConfig, out, args: argparse.Namespace) -> int:
 
 
 def _to_pty(config: SimulatorConfig, frames: int | None, wait_for_reader: bool = False) -> int:
+    from ..simulator.pacing import paced_chunks
+    from ..simulator.transmitter import Transmitter
+    from ..simulator.uart import misread
+
     master, slave = os.openpty()
     tty.setraw(slave)  # no CR/LF translation, no echo: bytes as the meter sends them
     os.set_blocking(master, False)
@@ -171,6 +184,9 @@ def _reader_baud(master: int) -> int | None:
 
 
 def _to_tcp(config: SimulatorConfig, address: tuple[str, int], frames: int | None) -> int:
+    from ..simulator.pacing import paced_chunks
+    from ..simulator.transmitter import Transmitter
+
     family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
     server = socket.socket(family, socket.SOCK_STREAM)
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -20,14 +20,13 @@ from ..tic.framing import Frame, FrameDecoder, FrameResult, Mode
 from ..tic.reading import Reading, read_frame
 from .autodetect import ModeDetector
 from .replay import CaptureFile
-from .serial_line import READ_TIMEOUT_S, open_serial
+from .serial_line import READ_TIMEOUT_S, open_serial, read_chunk
 from .spec import SourceKind, SourceSpec
 
 log = logging.getLogger(__name__)
 
 BACKOFF_MIN_S = 0.5
-BACKOFF_MAX_S = 30.0
-READ_SIZE = 4096
+BACKOFF_MAX_S = 10.0  # a replugged dongle is read again within 10 s; retrying costs nothing
 
 
 class Line(Protocol):
@@ -46,7 +45,7 @@ Opener = Callable[[SourceSpec, int], Line]
 def open_line(spec: SourceSpec, baudrate: int) -> Line:
     """Open a source at ``baudrate``. Raises OSError, serial.SerialException or ValueError."""
     if spec.kind is SourceKind.FILE:
-        return CaptureFile(spec.url)
+        return CaptureFile(spec.url, timeout=READ_TIMEOUT_S)
     if spec.kind is SourceKind.SIMULATED:
         from ..simulator import SimulatedSerial  # loaded only when asked for
 
@@ -126,7 +125,7 @@ class MeterReader(threading.Thread):
                 if line.baudrate != detector.baudrate:
                     line.baudrate = detector.baudrate
                     decoder = FrameDecoder(mode=self.mode)  # a half-read frame at the old speed is noise
-                chunk = line.read(READ_SIZE)
+                chunk = read_chunk(line, self.stop_event.wait)
                 now = time.monotonic()
                 clock = self._advance_clock(line, now - last, len(chunk))
                 last = now
