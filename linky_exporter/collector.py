@@ -41,7 +41,7 @@ class LinkyCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         now = self.clock()
         snapshots = [meter.snapshot for meter in self.meters]
-        key = tuple(id(snap) for snap in snapshots)
+        key = tuple(snap.version for snap in snapshots)
         cache = self._cache
         if cache is not None and cache[0] == key and now < cache[1]:
             return cache[2]

@@ -47,6 +47,7 @@ class Prices:
 
 @dataclass(frozen=True)
 class Snapshot:
+    version: int  # grows with every publication (an object's id() can be reused)
     meter: str
     simulated: bool
     stale_after: float
@@ -102,6 +103,7 @@ class MeterState:
         self._max_va: float | None = None
         self._phases: int | None = None
         self._published_at = 0.0
+        self._version = 0
         self._short_frame_at = float("-inf")
         self.snapshot = self._build_snapshot()
 
@@ -234,10 +236,12 @@ class MeterState:
 
     def _publish(self) -> None:
         self._published_at = time.time()
+        self._version += 1
         self.snapshot = self._build_snapshot()
 
     def _build_snapshot(self) -> Snapshot:
         return Snapshot(
+            version=self._version,
             meter=self.meter,
             simulated=self.simulated,
             stale_after=self.stale_after,

@@ -125,3 +125,17 @@ def test_the_collector_never_serves_a_value_past_its_staleness_even_from_its_cac
     clock[0] = 1030.1
     after = exposed()
     assert after["linky_up"] == 0 and "linky_apparent_power_volt_amperes" not in after
+
+
+def test_the_collector_cache_follows_every_new_snapshot():
+    from linky_exporter.collector import LinkyCollector
+
+    state = MeterState("linky", stale_after=30)
+    collector = LinkyCollector([state], clock=lambda: 0.0)
+
+    def connected() -> float:
+        return next(s.value for f in collector.collect() for s in f.samples if s.name == "linky_exporter_source_connected")
+
+    for flag in [True, False] * 50:  # snapshots die and new ones may reuse their id()
+        state.record_connected(flag)
+        assert connected() == float(flag)
