@@ -252,3 +252,22 @@ def test_dashboard_provider_points_at_the_mounted_dashboards():
     assert (ROOT / "deploy" / mounts["/etc/grafana/provisioning"]).resolve() == PROVISIONING
     home = compose["services"]["grafana"]["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     assert Path(home).parent.as_posix() == provider["options"]["path"] and (DASHBOARD_DIR / Path(home).name).is_file()
+
+
+def test_dashboards_read_no_recorded_series():
+    """docs/grafana.md promises dashboards that work with or without the recording rules.
+
+    The rules' own names are held against docs/metrics.md by test_prometheus_config.py;
+    a dashboard that starts using one must make the rule files part of its contract and
+    the recorded name must exist there.
+    """
+    recorded = set()
+    for path in (ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"):
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            recorded |= {rule["record"] for rule in group["rules"] if "record" in rule}
+    assert len(recorded) > 10
+    for uid, panel, target in all_targets():
+        names = metric_names(target["expr"])
+        colon = {name for name in names if ":" in name}
+        assert not colon & recorded, f"{uid} {panel['title']!r} reads recorded series {sorted(colon & recorded)}"
+        assert not colon - recorded, f"{uid} {panel['title']!r}: {sorted(colon - recorded)} recorded by no rule"
