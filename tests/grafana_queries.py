@@ -56,6 +56,7 @@ class PanelQuery:
     instant: bool  # Grafana runs it as an instant query (else a range query)
     interval: str | None  # a fixed step ("1h" for hourly bars), else Grafana's automatic one
     time_from: str | None  # the panel's own relative time ("now/M", "31d"), else the dashboard's
+    time_shift: str | None  # the panel's time shift ("1M/M": the same range a month earlier), else none
     repeat_value: str | None  # the value of the repeat variable for this copy of a repeated panel
     condition: str | None  # set for CONDITIONAL queries: what must happen for them to return data
 
@@ -148,6 +149,7 @@ def panel_queries(
                         instant=bool(t.get("instant")) and not t.get("range", False),
                         interval=t.get("interval"),
                         time_from=panel.get("timeFrom"),
+                        time_shift=panel.get("timeShift"),
                         repeat_value=copy,
                         condition=CONDITIONAL.get((dashboard["uid"], panel.get("title"), t["refId"])),
                     ))

@@ -125,23 +125,49 @@ def test_queries_filter_on_meter_and_hard_code_no_instance():
             assert selector.group(2) and 'meter=~"$meter"' in selector.group(2), (uid, panel["title"], selector.group())
 
 
+# The one subquery form allowed: a bucket shifted by the "Compare with" variable.
+COMPARE_SUBQUERY = re.compile(r"\[1m:1m\] offset \$compare_offset")
+
+
 def test_ranges_follow_the_rule():
-    checked = 0
+    checked = buckets = 0
     for uid, panel, target in all_targets():
         expr, where = target["expr"], (uid, panel["title"], target["refId"])
+        expr = COMPARE_SUBQUERY.sub("", expr)
         ranges = RANGE_FUNCTION.findall(expr)
         assert len(ranges) == expr.count("["), f"{where}: a range outside rate/irate/increase(metric[...])"
+        bucket_offsets = set()
         for function, _metric, _matchers, window in ranges:
             checked += 1
-            assert function in ("rate", "irate", "increase"), where
+            assert function in ("rate", "irate", "increase", "last_over_time"), where
             if function in ("rate", "irate"):
                 assert window == "$__rate_interval", where
-            elif window not in ("$__rate_interval", "$__range"):
+            elif window not in ("$__rate_interval", "$__range") or function == "last_over_time":
+                # A literal window is a bucket: one per step (the target's interval), the one
+                # that starts at the point (offset -window), since Grafana rounds the end of
+                # the range down to the step (deploy/grafana/linky_dashboards/promql.py window()).
                 assert re.fullmatch(r"\d+[hdw]", window) and target.get("interval") == window, (
-                    f"{where}: increase over a literal {window} needs the target interval {window}")
-        for offset in re.findall(r"\boffset\s+([$\w]+)", expr):
-            assert offset in ("$__range", "$compare_offset"), where
-    assert checked > 25
+                    f"{where}: {function} over a literal {window} needs the target interval {window}")
+                assert f"[{window}] offset -{window}" in expr, f"{where}: the bucket [{window}] must start at its point"
+                bucket_offsets.add(f"-{window}")
+                buckets += 1
+        custom = panel["fieldConfig"]["defaults"].get("custom", {})
+        if ranges and custom.get("drawStyle") == "bars":
+            assert custom["barAlignment"] == (1 if bucket_offsets else -1), f"{where}: a bar must cover what it counts"
+        for offset in re.findall(r"\boffset\s+(-?[$\w]+)", expr):
+            assert offset in ("$__range", "$compare_offset") or offset in bucket_offsets, where
+    assert checked > 25 and buckets >= 8
+
+
+def test_previous_month_panels_are_this_month_shifted():
+    """Grafana reads timeFrom "now-1M/M" as now-1M/M..now: two months, not the previous one."""
+    shifted = 0
+    for uid, panel, _ in all_targets():
+        assert not re.search(r"now-\d", panel.get("timeFrom", "")), (uid, panel["title"], panel["timeFrom"])
+        if "revious month" in panel["title"]:
+            assert (panel["timeFrom"], panel.get("timeShift")) == ("now/M", "1M/M"), panel["title"]
+            shifted += 1
+    assert shifted >= 2
 
 
 def test_units_come_from_the_allowed_set():
@@ -226,3 +252,22 @@ def test_dashboard_provider_points_at_the_mounted_dashboards():
     assert (ROOT / "deploy" / mounts["/etc/grafana/provisioning"]).resolve() == PROVISIONING
     home = compose["services"]["grafana"]["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     assert Path(home).parent.as_posix() == provider["options"]["path"] and (DASHBOARD_DIR / Path(home).name).is_file()
+
+
+def test_dashboards_read_no_recorded_series():
+    """docs/grafana.md promises dashboards that work with or without the recording rules.
+
+    The rules' own names are held against docs/metrics.md by test_prometheus_config.py;
+    a dashboard that starts using one must make the rule files part of its contract and
+    the recorded name must exist there.
+    """
+    recorded = set()
+    for path in (ROOT / "deploy" / "prometheus" / "rules").glob("*.yml"):
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            recorded |= {rule["record"] for rule in group["rules"] if "record" in rule}
+    assert len(recorded) > 10
+    for uid, panel, target in all_targets():
+        names = metric_names(target["expr"])
+        colon = {name for name in names if ":" in name}
+        assert not colon & recorded, f"{uid} {panel['title']!r} reads recorded series {sorted(colon & recorded)}"
+        assert not colon - recorded, f"{uid} {panel['title']!r}: {sorted(colon - recorded)} recorded by no rule"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .kit import (Layout, bargauge, custom_variable, dashboard, datasource_variable, meter_variable, override, stat,
                   target, timeseries)
-from .promql import JOULES_PER_KWH, energy_cost_by_index, kwh_by_index, sel, total_cost
+from .promql import JOULES_PER_KWH, energy_cost_by_index, kwh_by_index, sel, total_cost, window
 
 UID = "linky-energy"
 
@@ -14,7 +14,10 @@ SUPPLIER = sel("linky_energy_imported_by_index_joules_total", register="supplier
 # Off-peak indexes are recognised by name: HC (heures creuses) in every standard LTARF
 # and historique name seen (HC BLEU, HEURES CREUSES, HEURE CREUSE ...).
 OFF_PEAK_INFO = sel("linky_tariff_index_info", register="supplier", name="~(?i).*(HC|CREUSE).*")
-THIS_MONTH, LAST_MONTH = "now/M", "now-1M/M"
+# Grafana reads a panel's relative time "now-1M/M" as now-1M/M..now (the previous month
+# AND this one): the previous month is this month's range ("now/M") shifted by "1M/M",
+# whose end rounds up to the end of that month.
+THIS_MONTH, PREVIOUS_MONTH = {"timeFrom": "now/M"}, {"timeFrom": "now/M", "timeShift": "1M/M"}
 
 
 def _off_peak_share(window: str) -> str:
@@ -26,36 +29,39 @@ def build() -> dict:
     lay = Layout()
     lay.row("Energy drawn by tariff index")
     lay.add(timeseries("kWh per hour", [target(kwh_by_index("1h"), "{{meter}} {{name}}", interval="1h")],
-                       unit="kwatth", bars=True, stacked=True, legend_calcs=["sum"],
+                       unit="kwatth", bars="after", stacked=True, legend_calcs=["sum"],
                        description="Stacked by supplier index, named from linky_tariff_index_info. One bar per hour, "
-                                   "for the hour that ends at its right edge."), 24, 8)
+                                   "from its left edge to its right edge; the last one is the hour so far."), 24, 8)
     lay.add(timeseries("kWh per day", [target(kwh_by_index("1d"), "{{meter}} {{name}}", interval="1d")],
-                       unit="kwatth", bars=True, stacked=True, legend_calcs=["sum", "mean"], timeFrom="31d",
-                       description="Last 31 days. Prometheus aligns daily steps on UTC midnight, so a bar is the day "
-                                   "from 01:00 or 02:00 French time."), 16, 8)
+                       unit="kwatth", bars="after", stacked=True, legend_calcs=["sum", "mean"], timeFrom="31d",
+                       description="Last 31 days, one bar per day from midnight in the dashboard's time zone (Grafana "
+                                   "aligns the steps on it); the last one is today so far."), 16, 8)
     lay.add(bargauge("This month by index", [target(kwh_by_index("$__range"), "{{meter}} {{name}}", instant=True)],
-                     unit="kwatth", timeFrom=THIS_MONTH,
+                     unit="kwatth", **THIS_MONTH,
                      description="Calendar month so far (relative time now/M)."), 8, 8)
     lay.add(timeseries("kWh per 30 days", [target(kwh_by_index("30d"), "{{meter}} {{name}}", interval="30d")],
-                       unit="kwatth", bars=True, stacked=True, legend_calcs=["sum"], timeFrom="1y",
-                       description="Rolling 30-day buckets over a year (PromQL has no calendar months; see the "
-                                   "calendar-exact month panels)."), 16, 8)
+                       unit="kwatth", bars="after", stacked=True, legend_calcs=["sum"], timeFrom="1y",
+                       description="30-day buckets over a year, the last one still running (PromQL has no calendar "
+                                   "months; see the calendar-exact month panels)."), 16, 8)
     lay.add(bargauge("Previous month by index", [target(kwh_by_index("$__range"), "{{meter}} {{name}}", instant=True)],
-                     unit="kwatth", timeFrom=LAST_MONTH,
-                     description="The whole previous calendar month (relative time now-1M/M)."), 8, 8)
+                     unit="kwatth", **PREVIOUS_MONTH,
+                     description="The whole previous calendar month (relative time now/M, shifted by 1M/M)."), 8, 8)
 
     lay.row("Cost")
     lay.add(timeseries("Cost per day", [
         target(energy_cost_by_index("1d"), "{{meter}} {{name}}", interval="1d"),
-        target(sel("linky_subscription_price_euros_per_day"), "{{meter}} subscription", interval="1d"),
-    ], unit="currencyEUR", bars=True, stacked=True, legend_calcs=["sum"], timeFrom="31d",
+        # The price in force at the end of the day (today: now). A bare gauge would be read at
+        # the bar's midnight and be missing for today.
+        target(f'last_over_time({sel("linky_subscription_price_euros_per_day")}{window("1d")})', "{{meter}} subscription",
+               interval="1d"),
+    ], unit="currencyEUR", bars="after", stacked=True, legend_calcs=["sum"], timeFrom="31d",
         description="Energy per index x the prices configured in the exporter (prices: in its config file), plus "
                     "the daily subscription. Empty: no prices configured."), 16, 8)
     lay.add(stat("Cost this month", [target(total_cost("$__range", "$__range_s / 86400"), "{{meter}}", instant=True)],
-                 unit="currencyEUR", timeFrom=THIS_MONTH, no_value="no prices configured", decimals=2,
+                 unit="currencyEUR", **THIS_MONTH, no_value="no prices configured", decimals=2,
                  description="Energy and subscription, calendar month so far."), 4, 4)
     lay.add(stat("Cost previous month", [target(total_cost("$__range", "$__range_s / 86400"), "{{meter}}", instant=True)],
-                 unit="currencyEUR", timeFrom=LAST_MONTH, no_value="no prices configured", decimals=2,
+                 unit="currencyEUR", **PREVIOUS_MONTH, no_value="no prices configured", decimals=2,
                  description="Energy and subscription, whole previous calendar month."), 4, 4)
     lay.add(stat("Cost over the selected range", [target(total_cost("$__range", "$__range_s / 86400"), "{{meter}}", instant=True)],
                  unit="currencyEUR", no_value="no prices configured", decimals=2,
@@ -67,15 +73,18 @@ def build() -> dict:
 
     lay.row("Drawn and injected; comparisons")
     lay.add(timeseries("Drawn and injected per day", [
-        target(f"increase({DRAWN}[1d]) / {JOULES_PER_KWH}", "{{meter}} drawn", interval="1d"),
-        target(f"increase({INJECTED}[1d]) / {JOULES_PER_KWH}", "{{meter}} injected", interval="1d"),
-    ], unit="kwatth", bars=True, legend_calcs=["sum"], timeFrom="31d",
+        target(f"increase({DRAWN}{window('1d')}) / {JOULES_PER_KWH}", "{{meter}} drawn", interval="1d"),
+        target(f"increase({INJECTED}{window('1d')}) / {JOULES_PER_KWH}", "{{meter}} injected", interval="1d"),
+    ], unit="kwatth", bars="after", legend_calcs=["sum"], timeFrom="31d",
         overrides=[override("byFrameRefID", "B", **{"custom.transform": "negative-Y"})],
         description="Injected energy (EAIT, producers only) below zero."), 12, 8)
     lay.add(timeseries("Daily energy against $compare_offset before", [
-        target(f"increase({DRAWN}[1d]) / {JOULES_PER_KWH}", "{{meter}} this period", interval="1d"),
-        target(f"increase({DRAWN}[1d] offset $compare_offset) / {JOULES_PER_KWH}", "{{meter}} $compare_offset before",
-               interval="1d"),
+        target(f"increase({DRAWN}{window('1d')}) / {JOULES_PER_KWH}", "{{meter}} this period", interval="1d"),
+        # The same day-long bucket, $compare_offset earlier. PromQL has one offset per
+        # selector and the bucket's own (offset -1d) is taken, so the shift is a
+        # subquery's: evaluated once, at T - $compare_offset (a whole minute).
+        target(f"last_over_time((increase({DRAWN}{window('1d')}) / {JOULES_PER_KWH})[1m:1m] offset $compare_offset)",
+               "{{meter}} $compare_offset before", interval="1d"),
     ], unit="kwatth", legend_calcs=["sum"], timeFrom="14d",
         overrides=[override("byFrameRefID", "B", **{"custom.lineStyle": {"fill": "dash", "dash": [10, 10]}})],
         description="Each day's energy and the same day shifted back by the 'Compare with' variable."), 8, 8)

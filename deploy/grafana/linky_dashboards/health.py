@@ -68,7 +68,7 @@ def build() -> dict:
         target(f"increase({sel('linky_exporter_source_reconnects_total')}[$__rate_interval])", "{{meter}} reconnects"),
         target(f"sum by (meter, mode) (increase({sel('linky_exporter_mode_detections_total')}[$__rate_interval]))",
                "{{meter}} detected {{mode}}"),
-    ], unit="none", bars=True,
+    ], unit="none", bars="before",
         description="A mode detection after start means the meter switched mode (Enedis switches meters to standard)."), 8, 8)
     lay.add(timeseries("Meter up", [target(sel("linky_up"), "{{meter}}")], unit="none",
                        defaults={"min": 0, "max": 1, "mappings": [value_map({0: ("down", "red"), 1: ("up", "green")})]},

@@ -70,7 +70,7 @@ def _reduce(calc: str = "lastNotNull") -> Json:
     return {"calcs": [calc], "fields": "", "values": False}
 
 
-def timeseries(title: str, targets: list[Json], *, unit: str, description: str, bars: bool = False,
+def timeseries(title: str, targets: list[Json], *, unit: str, description: str, bars: str | None = None,
                stacked: bool = False, fill: int = 10, defaults: Json | None = None,
                overrides: list[Json] | None = None, legend_calcs: list[str] | None = None, **extra: Any) -> Json:
     custom: Json = {
@@ -82,7 +82,9 @@ def timeseries(title: str, targets: list[Json], *, unit: str, description: str, 
         "stacking": {"mode": "normal" if stacked else "none", "group": "A"},
     }
     if bars:
-        custom["barAlignment"] = -1  # increase(x[1h]) at T covers T-1h..T: draw the bar before T
+        # "before": increase(x[$__rate_interval]) at T covers the time before T;
+        # "after": a bucket of promql.window() (offset -1d) covers T..T+1d.
+        custom["barAlignment"] = {"before": -1, "after": 1}[bars]
     options = {
         "legend": {"showLegend": True, "displayMode": "table" if legend_calcs else "list", "placement": "bottom",
                    "calcs": legend_calcs or []},

@@ -36,16 +36,33 @@ def used_supplier_index() -> str:
     return f"unless on(meter, register, index) ({sel('linky_energy_imported_by_index_joules_total', register='supplier')} == 0)"
 
 
-def kwh_by_index(window: str) -> str:
-    """kWh drawn per supplier index over ``window``, named."""
-    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}[{window}]) / {JOULES_PER_KWH}"
+def window(duration: str) -> str:
+    """The range of a query over ``duration``: ``[$__range]``, or for a literal bucket
+    (``1h``, ``1d``, ``30d``) ``[1d] offset -1d``: the bucket that STARTS at the point.
+
+    Grafana rounds the start and the end of a range query down to a multiple of the step
+    (from local midnight), so the last point of a daily panel is today's midnight. A
+    bucket ending at its point would leave today (this hour, these 30 days) out until it
+    is over; a bucket starting at its point is today so far. The bars are drawn after
+    their point (kit.timeseries(bars="after")) to cover the bucket they count.
+    """
+    return f"[{duration}]" if duration.startswith("$") else f"[{duration}] offset -{duration}"
+
+
+def kwh_by_index(duration: str) -> str:
+    """kWh drawn per supplier index over ``window(duration)``, named."""
+    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}{window(duration)}) / {JOULES_PER_KWH}"
     return f"({named_by_index(energy)})\n{used_supplier_index()}"
 
 
-def energy_cost_by_index(window: str) -> str:
-    """Euros of energy per supplier index over ``window``: kWh x the configured price."""
-    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}[{window}]) / {JOULES_PER_KWH}"
+def energy_cost_by_index(duration: str) -> str:
+    """Euros of energy per supplier index over ``window(duration)``: kWh x the configured price."""
+    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}{window(duration)}) / {JOULES_PER_KWH}"
     price = sel("linky_tariff_price_euros_per_kilowatt_hour", register="supplier")
+    if not duration.startswith("$"):
+        # The price in force at the end of the bucket (as the recording rules price it),
+        # not at its start, when the exporter may not have been running yet.
+        price = f"last_over_time({price}{window(duration)})"
     return f"({named_by_index(f'{energy} * on(meter, register, index) {price}')})\n{used_supplier_index()}"
 
 
