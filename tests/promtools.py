@@ -104,13 +104,21 @@ class PrometheusServer:
     extra_flags are appended (e.g. --web.enable-remote-write-receiver).
     """
 
-    def __init__(self, workdir: Path, config: str, *, agent: bool = False, extra_flags: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        workdir: Path,
+        config: str,
+        *,
+        agent: bool = False,
+        extra_flags: tuple[str, ...] = (),
+        port: int | None = None,
+    ):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / ("agent.yml" if agent else "prometheus.yml")
         self.config_path.write_text(config)
         self.log_path = workdir / "prometheus.log"
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         argv = [
             require_binary("prometheus"),
@@ -156,6 +164,34 @@ class PrometheusServer:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self._log.close()
+
+
+def prometheus_config(
+    exporter: str, *, port: int, alertmanager: str | None = None, interval: str = "1s"
+) -> str:
+    """deploy/prometheus/prometheus.yml as shipped, with only its addresses and intervals changed.
+
+    exporter and alertmanager are host:port; port is the Prometheus's own (its
+    self-scrape job). The rule files are the shipped ones (absolute paths). Without
+    alertmanager the alerting section is dropped. interval replaces the 15 s scrape
+    and evaluation intervals so that a test sees samples and alerts in seconds; the
+    rule groups that set their own interval (1m) keep it.
+    """
+    text = (DEPLOY / "prometheus.yml").read_text()
+    replacements = {
+        '"127.0.0.1:9798"': f'"{exporter}"',
+        '"127.0.0.1:9090"': f'"127.0.0.1:{port}"',
+        '"127.0.0.1:9093"': f'"{alertmanager}"',
+        "scrape_interval: 15s": f"scrape_interval: {interval}",
+        "evaluation_interval: 15s": f"evaluation_interval: {interval}",
+        "  - rules/*.yml": f"  - {DEPLOY / 'rules'}/*.yml",
+    }
+    for old, new in replacements.items():
+        assert text.count(old) == 1, f"prometheus.yml no longer has exactly one {old!r}"
+        text = text.replace(old, new)
+    if alertmanager is None:
+        text = re.sub(r"\nalerting:\n(  .*\n)+", "\n", text)
+    return text
 
 
 def alertmanager_config(webhook_url: str, *, fast: bool = True) -> str:

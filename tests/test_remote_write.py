@@ -1,54 +1,38 @@
-"""The path past one machine: a Prometheus in agent mode remote-writes to a central TSDB.
+"""The path past one machine, with the real exporter on the simulated meter.
 
-A real Prometheus started with --web.enable-remote-write-receiver plays the central
-TSDB; a second real Prometheus runs in agent mode with deploy/prometheus/agent.yml
-(only its placeholders replaced: target, receiver URL, and a 1 s scrape interval and
-send deadline so the test does not wait 15 s for the first scrape). It scrapes a
-stand-in for the exporter served here with prometheus_client; the series must arrive
-in the receiver with the agent's external label.
+Remote write: a real Prometheus started with --web.enable-remote-write-receiver plays
+the central TSDB; a second real Prometheus runs in agent mode with
+deploy/prometheus/agent.yml (only its placeholders replaced: target, receiver URL,
+and a 1 s scrape interval and send deadline so the test does not wait 15 s for the
+first scrape). It scrapes the exporter; the meter's series must arrive in the
+receiver with the agent's external label and the values the exporter served.
 
-The stand-in exposes a few contract series. The end-to-end test with the real
-exporter replaces `standin_exporter` by the exporter started on the simulated meter.
+Federation: the Pi runs a full Prometheus (deploy/prometheus/prometheus.yml with the
+shipped rules) and a central Prometheus scrapes its /federate endpoint with
+deploy/prometheus/federation.yml's match[] selectors: the raw series and the
+recorded `meter:` series arrive with the Pi's job/instance and the central `site`.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from prometheus_client import CollectorRegistry, Counter, Gauge, make_wsgi_app
 
-from tests.promtools import DEPLOY, PrometheusServer, poll
+from tests.exporter_process import Exporter
+from tests.promtools import DEPLOY, PrometheusServer, free_port, poll, prometheus_config
 
 ARRIVAL_TIMEOUT = 60  # seconds; a bound for the wait, not an assertion on speed
+METER_URL = "simulated://standard?seed=11&start=2025-01-14T18:30"  # dinner time: the house draws power
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-        pass
-
-
-@pytest.fixture
-def standin_exporter() -> Iterator[str]:
-    """A tiny /metrics endpoint with contract series of one meter; yields host:port."""
-    registry = CollectorRegistry()
-    Gauge("linky_up", "1 while valid frames arrive", ["meter"], registry=registry).labels("linky").set(1)
-    Counter(
-        "linky_energy_imported_joules", "Active energy drawn (EAST)", ["meter"], registry=registry
-    ).labels("linky").inc(12_345_678 * 3600)
-    Gauge(
-        "linky_apparent_power_volt_amperes", "Apparent power", ["meter", "direction"], registry=registry
-    ).labels("linky", "import").set(1230)
-    server: WSGIServer = make_server("127.0.0.1", 0, make_wsgi_app(registry), handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+@pytest.fixture(scope="module")
+def exporter() -> Iterator[Exporter]:
+    with Exporter("--tic.mode", "standard", "--tic.source", f"linky={METER_URL}") as running:
+        # the energy registers are served once the index guard has seen them twice
+        poll(lambda: running.value("linky_energy_imported_joules_total"), timeout=ARRIVAL_TIMEOUT,
+             what="the exporter serving the meter's energy")
+        yield running
 
 
 @pytest.fixture
@@ -77,9 +61,27 @@ def agent_config(target: str, write_url: str) -> str:
     return text
 
 
+def federation_config(pi: str) -> str:
+    """deploy/prometheus/federation.yml pointed at the Pi's Prometheus, every second."""
+    text = (DEPLOY / "federation.yml").read_text()
+    replacements = {
+        '["linky-pi:9090"]': f'["{pi}"]',
+        "scrape_interval: 1m": "scrape_interval: 1s",
+        "evaluation_interval: 1m": "evaluation_interval: 1s",
+    }
+    for old, new in replacements.items():
+        assert text.count(old) == 1, f"federation.yml no longer has exactly one {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+def exporter_target(exporter: Exporter) -> str:
+    return f"127.0.0.1:{exporter.port}"
+
+
 @pytest.fixture
-def agent(tmp_path, standin_exporter, receiver) -> Iterator[PrometheusServer]:
-    config = agent_config(standin_exporter, receiver.url + "/api/v1/write")
+def agent(tmp_path, exporter, receiver) -> Iterator[PrometheusServer]:
+    config = agent_config(exporter_target(exporter), receiver.url + "/api/v1/write")
     server = PrometheusServer(tmp_path / "agent", config, agent=True)
     try:
         yield server.wait_ready()
@@ -87,32 +89,33 @@ def agent(tmp_path, standin_exporter, receiver) -> Iterator[PrometheusServer]:
         server.stop()
 
 
-def _series(receiver: PrometheusServer, expr: str) -> list[dict]:
-    return receiver.query(expr)
+def values(server: PrometheusServer, expr: str) -> list[float]:
+    return [float(sample["value"][1]) for sample in server.query(expr)]
 
 
-def test_agent_remote_writes_the_meter_series_to_the_receiver(standin_exporter, receiver, agent):
-    selector = f'{{job="linky",instance="{standin_exporter}",meter="linky",site="home"}}'
-    arrived = poll(
-        lambda: _series(receiver, "linky_up" + selector),
-        timeout=ARRIVAL_TIMEOUT,
-        what="linky_up from the agent in the receiver",
-    )
-    assert [float(sample["value"][1]) for sample in arrived] == [1.0]
+def test_agent_remote_writes_the_meter_series_to_the_receiver(exporter, receiver, agent):
+    before = exporter.value("linky_energy_imported_joules_total")
+    target = exporter_target(exporter)
+    selector = f'{{job="linky",instance="{target}",meter="linky",site="home"}}'
+    arrived = poll(lambda: values(receiver, "linky_up" + selector), timeout=ARRIVAL_TIMEOUT,
+                   what="linky_up from the agent in the receiver")
+    assert arrived == [1.0]
 
-    energy = poll(
-        lambda: _series(receiver, "linky_energy_imported_joules_total" + selector),
-        timeout=ARRIVAL_TIMEOUT,
-        what="the energy counter in the receiver",
-    )
-    assert float(energy[0]["value"][1]) == 12_345_678 * 3600
+    energy = poll(lambda: values(receiver, "linky_energy_imported_joules_total" + selector), timeout=ARRIVAL_TIMEOUT,
+                  what="the energy counter in the receiver")
+    after = exporter.value("linky_energy_imported_joules_total")
+    # the meter's own register (whole Wh), as served by the exporter while the agent ran
+    assert len(energy) == 1 and before <= energy[0] <= after and energy[0] % 3600 == 0, (before, energy, after)
 
-    power = _series(receiver, 'linky_apparent_power_volt_amperes{direction="import",site="home"}')
-    assert [float(sample["value"][1]) for sample in power] == [1230.0]
+    power = poll(lambda: values(receiver, 'linky_apparent_power_volt_amperes{direction="import",' + selector[1:]),
+                 timeout=ARRIVAL_TIMEOUT, what="the apparent power in the receiver")
+    assert len(power) == 1 and 0 < power[0] < 9000  # a house at dinner, under its 9 kVA
+
+    info = values(receiver, 'linky_meter_info{simulated="true",mode="standard",site="home"}')
+    assert info == [1.0]
 
     # the agent's own scrape health travels too, so LinkyExporterDown works centrally
-    up = _series(receiver, f'up{{job="linky",instance="{standin_exporter}",site="home"}}')
-    assert [float(sample["value"][1]) for sample in up] == [1.0]
+    assert values(receiver, f'up{{job="linky",instance="{target}",site="home"}}') == [1.0]
 
 
 def test_agent_mode_keeps_no_queryable_tsdb(agent):
@@ -120,3 +123,30 @@ def test_agent_mode_keeps_no_queryable_tsdb(agent):
     answer = agent.api("/api/v1/query", query="linky_up")
     assert answer["status"] == "error"
     assert "Agent" in answer["error"]
+
+
+def test_central_prometheus_federates_the_pi(tmp_path, exporter):
+    pi_port = free_port()
+    pi = PrometheusServer(tmp_path / "pi", prometheus_config(exporter_target(exporter), port=pi_port), port=pi_port)
+    central = PrometheusServer(tmp_path / "central", federation_config(f"127.0.0.1:{pi_port}"))
+    try:
+        pi.wait_ready()
+        central.wait_ready()
+        target = exporter_target(exporter)
+        # honor_labels: job and instance are the Pi's, `site` is added centrally
+        selector = f'{{job="linky",instance="{target}",meter="linky",site="home"}}'
+        assert poll(lambda: values(central, "linky_up" + selector), timeout=ARRIVAL_TIMEOUT,
+                    what="linky_up federated from the Pi") == [1.0]
+        energy = poll(lambda: values(central, "linky_energy_imported_joules_total" + selector),
+                      timeout=ARRIVAL_TIMEOUT, what="the energy counter federated from the Pi")
+        assert energy[0] % 3600 == 0 and energy[0] <= exporter.value("linky_energy_imported_joules_total")
+        # a recorded series of the Pi's rules (second match[] selector)
+        power = poll(lambda: values(central, "meter:linky_active_power_watts:rate5m" + selector),
+                     timeout=ARRIVAL_TIMEOUT, what="the Pi's recorded power federated")
+        assert len(power) == 1 and power[0] >= 0
+        # the Pi's own job is not copied: only the linky job and the recorded series are matched
+        assert central.query('{job="prometheus"}') == []
+        assert values(central, 'up{job="federate-linky"}') == [1.0]
+    finally:
+        central.stop()
+        pi.stop()
