@@ -70,7 +70,8 @@ class MeterReader(threading.Thread):
         self.stop_event = stop or threading.Event()
         self.opened = threading.Event()  # the source has been opened at least once
         self.ended = threading.Event()  # a capture file that does not loop has been read to its end
-        self.detector = ModeDetector(mode, time.monotonic())
+        likely = spec.likely_mode
+        self.detector = ModeDetector(mode, time.monotonic(), start=Mode(likely) if likely else Mode.HISTORIQUE)
         self._problem: str | None = None  # the last problem logged, to log each one once
         self._opened_before = False
         self._clock = 0.0  # source time for the index guard, see _advance_clock

@@ -27,6 +27,14 @@ class SourceSpec:
     def __str__(self) -> str:
         return f"{self.name}={self.url}"
 
+    @property
+    def likely_mode(self) -> str | None:
+        """The mode to try first: what a simulated:// URL names; None (historique) otherwise."""
+        if self.kind is SourceKind.SIMULATED:
+            mode = urlsplit(self.url).netloc or "standard"
+            return mode if mode in ("historique", "standard") else None
+        return None
+
 
 def parse_source(text: str) -> SourceSpec:
     """Parse ``[NAME=]URL``. Raises ValueError with a message meant for the user."""
