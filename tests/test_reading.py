@@ -163,7 +163,17 @@ def test_rejected_and_unknown_labels_are_reported_not_used():
     assert reading.rejected == ["PAPP"]
     assert reading.unknown == {"FOO": "bar"}
     assert reading.apparent_power_va == {}
-    assert reading.energy_imported_wh == 1181243
+    assert reading.supplier_energy_wh == {1: 1181243}
+
+
+def test_the_historique_total_needs_every_index_of_the_option():
+    indexes = {"BBRHCJB": "000000100", "BBRHPJB": "000000200", "BBRHCJW": "000000030",
+               "BBRHPJW": "000000040", "BBRHCJR": "000000005", "BBRHPJR": "000000006"}
+    whole = read_frame(frame_of(Mode.HISTORIQUE, OPTARIF="BBR(", **indexes))
+    assert whole.energy_imported_wh == 381
+    indexes.pop("BBRHCJR")  # a dropped group: the sum would be a value the meter never had
+    assert read_frame(frame_of(Mode.HISTORIQUE, OPTARIF="BBR(", **indexes)).energy_imported_wh is None
+    assert read_frame(frame_of(Mode.HISTORIQUE, BASE="001181243")).energy_imported_wh is None  # no OPTARIF
 
 
 def test_an_impossible_horodate_rejects_its_group():

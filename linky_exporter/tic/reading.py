@@ -171,18 +171,19 @@ def _read_historique(values: _Values, reading: Reading) -> None:
         "ADIR1" in values or "ADIR2" in values or "ADIR3" in values
     )
     option = values.text("OPTARIF")
+    option_indexes: dict = {}
     if option is not None:
-        reading.tariff_option, indexes = HISTORIQUE_OPTIONS[option[:3]]
-        reading.supplier_index_names = {index.number: index.name for index in indexes.values()}
-    total = 0
+        reading.tariff_option, option_indexes = HISTORIQUE_OPTIONS[option[:3]]
+        reading.supplier_index_names = {index.number: index.name for index in option_indexes.values()}
     for label, index in HISTORIQUE_INDEXES.items():
         wh = values.int(label)
         if wh is not None:
             reading.supplier_energy_wh[index.number] = wh
             reading.supplier_index_names.setdefault(index.number, index.name)
-            total += wh
-    if reading.supplier_energy_wh:
-        reading.energy_imported_wh = total
+    # The total is the sum of the option's indexes, only when the frame carries
+    # them all: one dropped group would make it a value the meter never had.
+    if option_indexes and all(label in values for label in option_indexes):
+        reading.energy_imported_wh = sum(values.int(label) or 0 for label in option_indexes)
 
     subscribed = values.int("ISOUSC")
     if subscribed is not None:
