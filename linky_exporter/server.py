@@ -26,11 +26,14 @@ from .web_config import WebConfig
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., object]
+#: How long a rendered /metrics response may be reused (process_* metrics age that much at most).
+RENDER_CACHE_S = 1.0
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # socketserver's 5 refuses connections under a burst of scrapers
 
 
 class _IPv6ThreadingServer(_ThreadingServer):
@@ -56,6 +59,7 @@ class ExporterApp:
         self.telemetry_path = telemetry_path
         self.web_config = web_config or WebConfig()
         self.ready = ready
+        self._rendered: tuple | None = None  # (key, expiry, (status, headers, body))
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         if self.web_config.users and not self._authorised(environ):
@@ -66,7 +70,7 @@ class ExporterApp:
             return [b"Unauthorized\n"]
         path = environ.get("PATH_INFO", "/")
         if path == self.telemetry_path:
-            return self.metrics_app(environ, start_response)
+            return self._metrics(environ, start_response)
         if path == "/-/healthy":
             return _text(start_response, "200 OK", "Healthy\n")
         if path == "/-/ready":
@@ -78,6 +82,36 @@ class ExporterApp:
             start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
             return [body]
         return _text(start_response, "404 Not Found", f"Not found. Metrics are at {self.telemetry_path}\n")
+
+    def _metrics(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        """prometheus_client's rendering, shared by the scrapes that arrive between two frames.
+
+        A response is reused for at most RENDER_CACHE_S, only for the same request
+        headers and the same meter snapshots, and never past a value's staleness:
+        fifty scrapers then cost one rendering a second, not fifty.
+        """
+        if environ.get("REQUEST_METHOD") != "GET":
+            return self.metrics_app(environ, start_response)
+        snapshots = [meter.snapshot for meter in self.meters]
+        key = (
+            environ.get("HTTP_ACCEPT"),
+            environ.get("HTTP_ACCEPT_ENCODING"),
+            environ.get("QUERY_STRING"),
+            tuple(snap.version for snap in snapshots),
+        )
+        now = time.monotonic()
+        cached = self._rendered
+        if cached is not None and cached[0] == key and now < cached[1]:
+            status, headers, body = cached[2]
+        else:
+            response: list = []
+            body = b"".join(self.metrics_app(environ, lambda status, headers, exc_info=None: response.extend((status, headers))))
+            status, headers = response
+            wall = time.time()
+            stale_in = min((snap.next_change(wall) for snap in snapshots), default=float("inf")) - wall
+            self._rendered = (key, now + min(RENDER_CACHE_S, stale_in), (status, headers, body))
+        start_response(status, headers)
+        return [body]
 
     def _authorised(self, environ: dict) -> bool:
         header = environ.get("HTTP_AUTHORIZATION", "")

@@ -20,7 +20,7 @@ from ..tic.framing import Frame, FrameDecoder, FrameResult, Mode
 from ..tic.reading import Reading, read_frame
 from .autodetect import ModeDetector
 from .replay import CaptureFile
-from .serial_line import READ_TIMEOUT_S, open_serial, read_chunk
+from .serial_line import FIRST_FRAME_PAUSE_S, READ_PAUSE_S, READ_TIMEOUT_S, open_serial, read_chunk
 from .spec import SourceKind, SourceSpec
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,8 @@ class MeterReader(threading.Thread):
                 if line.baudrate != detector.baudrate:
                     line.baudrate = detector.baudrate
                     decoder = FrameDecoder(mode=self.mode)  # a half-read frame at the old speed is noise
-                chunk = read_chunk(line, self.stop_event.wait)
+                pause_s = READ_PAUSE_S if self.state.snapshot.last_frame_at else FIRST_FRAME_PAUSE_S
+                chunk = read_chunk(line, self.stop_event.wait, pause_s)
                 now = time.monotonic()
                 clock = self._advance_clock(line, now - last, len(chunk))
                 last = now

@@ -15,9 +15,11 @@ log = logging.getLogger(__name__)
 #: (see read_chunk). A blocking read with a timeout wakes up on every burst the
 #: UART delivers, hundreds of times a second at 9600 Bd, and every wake-up costs.
 READ_TIMEOUT_S = 0.0
-#: The pause after a read while data flows: 5 reads a second, well within the
-#: tty's 4 KiB buffer (4 s of standard mode); a frame waits 0.2 s at most.
-READ_PAUSE_S = 0.2
+#: The pause after a read while data flows: 2 reads a second, well within the
+#: tty's 4 KiB buffer (4 s of standard mode); a frame waits 0.5 s at most.
+READ_PAUSE_S = 0.5
+#: Until the first valid frame, read more often: the first metrics come sooner.
+FIRST_FRAME_PAUSE_S = 0.1
 #: How long to wait for a silent line to speak before looking again (a stop
 #: request waits that long at most).
 IDLE_WAIT_S = 1.0
@@ -45,7 +47,7 @@ def open_serial(url: str, baudrate: int) -> serial.SerialBase:
         return serial.serial_for_url(url, baudrate=baudrate, timeout=READ_TIMEOUT_S)
 
 
-def read_chunk(line, pause: Callable[[float], object] = time.sleep) -> bytes:
+def read_chunk(line, pause: Callable[[float], object] = time.sleep, pause_s: float = READ_PAUSE_S) -> bytes:
     """Whatever the line holds (up to READ_SIZE bytes), then wait for more.
 
     A full read means more is waiting (a capture replayed as fast as possible):
@@ -58,10 +60,10 @@ def read_chunk(line, pause: Callable[[float], object] = time.sleep) -> bytes:
         return chunk
     fileno = getattr(line, "fileno", None)
     if chunk or fileno is None:
-        pause(READ_PAUSE_S)
+        pause(pause_s)
     else:
         try:
             select.select([fileno()], [], [], IDLE_WAIT_S)
         except (OSError, ValueError):  # closed under us: the next read reports it
-            pause(READ_PAUSE_S)
+            pause(pause_s)
     return chunk
