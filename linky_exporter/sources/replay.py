@@ -62,6 +62,11 @@ class CaptureFile:
             size = min(size, due)
         chunk = self._data[self._position : self._position + size]
         self._position += len(chunk)
+        if self.loop and len(chunk) < size:
+            # A looping capture has no end: fill the read across the seam.
+            tail = self._data[: size - len(chunk)]
+            self._position = len(tail)
+            chunk += tail
         self._sent += len(chunk)
         return chunk
 
