@@ -17,6 +17,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from .processes import stop
+
 Sample = tuple[str, tuple[tuple[str, str], ...]]
 
 
@@ -71,12 +73,7 @@ class Exporter:
 
     def __exit__(self, *exc: object) -> None:
         assert self.process is not None
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop(self.process)
         self._log.close()
 
     def _healthy(self) -> bool:

@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 
 import pytest
 
+from .processes import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy" / "prometheus"
 
@@ -156,13 +158,7 @@ class PrometheusServer:
         return answer["data"]["result"]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop(self.process)
         self._log.close()
 
 
@@ -254,13 +250,7 @@ class AlertmanagerServer:
         return http_get_json(self.url + "/api/v2/alerts")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop(self.process)
         self._log.close()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from .processes import stop
+
 
 class SimulatedPty:
     def __init__(self, url: str, *args: str):
@@ -19,13 +21,7 @@ class SimulatedPty:
         self.path = line
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
 
     def __enter__(self) -> SimulatedPty:
         return self
