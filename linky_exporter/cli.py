@@ -44,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C in probe or decode: no traceback
+        return 130
 
 
 if __name__ == "__main__":

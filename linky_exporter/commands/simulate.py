@@ -88,7 +88,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
+    # SIGINT too: a process started in the background inherits SIGINT ignored,
+    # and Python then installs no KeyboardInterrupt handler of its own.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         if args.pty:
             return _to_pty(config, args.frames, args.wait_for_reader)
