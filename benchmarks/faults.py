@@ -12,7 +12,6 @@ after a long outage can take up to 10 s plus a frame.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import threading
 import time

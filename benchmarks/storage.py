@@ -118,7 +118,7 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
                 f'scrape_duration_seconds{{instance="linky-pi:9798",job="linky"}} {jitter.uniform(0.002, 0.006)!r}',
                 f'scrape_samples_scraped{{instance="linky-pi:9798",job="linky"}} {float(scraped)!r}',
                 f'scrape_samples_post_metric_relabeling{{instance="linky-pi:9798",job="linky"}} {float(scraped)!r}',
-                f'scrape_series_added{{instance="linky-pi:9798",job="linky"}} 0.0',
+                'scrape_series_added{instance="linky-pi:9798",job="linky"} 0.0',
             ]
             out = files[interval]
             for line in exposition + synthetic:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from .captures import fixture_path
-from .exporter_process import Exporter, PtyLine, TcpLine, parse_metrics, wait_for
+from .exporter_process import Exporter, PtyLine, TcpLine, wait_for
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -26,10 +26,6 @@ The whole test takes about 2.5 minutes, bounded below by LinkyMeterSilent's `for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from tests.exporter_process import Exporter
 from tests.promtools import (
     AlertmanagerServer,
@@ -74,15 +70,6 @@ def alerts_in(webhook: WebhookReceiver, alertname: str, status: str, meter: str)
 def value(prometheus: PrometheusServer, expr: str) -> float | None:
     result = prometheus.query(expr)
     return float(result[0]["value"][1]) if len(result) == 1 else None
-
-
-@pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
 
 
 def test_tempo_and_silent_meter_notifications_and_resolutions(tmp_path, webhook):

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.promtools import DEPLOY, AlertmanagerServer, WebhookReceiver, alertmanager_config, poll, run_tool
+from tests.promtools import DEPLOY, AlertmanagerServer, alertmanager_config, poll, run_tool
 
 PI = {"job": "linky", "instance": "pi:9798"}
 
@@ -23,15 +23,6 @@ def alert(name: str, severity: str, **labels: str) -> dict:
         "labels": {"alertname": name, "severity": severity, **PI, **labels},
         "annotations": {"summary": name, "description": name},
     }
-
-
-@pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
-    try:
-        yield receiver
-    finally:
-        receiver.stop()
 
 
 @pytest.fixture

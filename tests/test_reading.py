@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from linky_exporter.tic.address import parse_address
-from linky_exporter.tic.framing import Frame, FrameDecoder, FrameResult, Group, Mode, checksum
+from linky_exporter.tic.framing import Frame, FrameDecoder, FrameResult, Group, Mode
 from linky_exporter.tic.horodate import parse_horodate
 from linky_exporter.tic.labels import HISTORIQUE_LABELS, STANDARD_LABELS
 from linky_exporter.tic.reading import read_frame
