@@ -31,9 +31,6 @@ class LinkyCollector(Collector):
     def __init__(self, meters: Sequence[MeterState], clock: Callable[[], float] = time.time):
         self.meters = meters
         self.clock = clock
-        # Families built for the snapshots of the last scrape, valid until a value
-        # would go stale. Many scrapers between two frames share one build.
-        self._cache: tuple[tuple[int, ...], float, list[Metric]] | None = None
 
     def describe(self) -> Iterable[Metric]:
         return []  # families depend on what the meters send; nothing to check at registration
@@ -41,20 +38,13 @@ class LinkyCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         now = self.clock()
         snapshots = [meter.snapshot for meter in self.meters]
-        key = tuple(snap.version for snap in snapshots)
-        cache = self._cache
-        if cache is not None and cache[0] == key and now < cache[1]:
-            return cache[2]
         samples: dict[str, list[tuple[tuple[str, ...], float]]] = {name: [] for name in METRICS}
         for snap in snapshots:
             for (name, labels), value in _meter_samples(snap, now).items():
                 samples[name].append(((snap.meter, *labels), value))
         samples["linky_exporter_build_info"] = [((__version__,), 1.0)]
         # Only series that exist: no empty HELP/TYPE blocks.
-        families = [_family(spec, samples[name]) for name, spec in METRICS.items() if samples[name]]
-        valid_until = min((snap.next_change(now) for snap in snapshots), default=float("inf"))
-        self._cache = (key, valid_until, families)
-        return families
+        return [_family(spec, samples[name]) for name, spec in METRICS.items() if samples[name]]
 
 
 def _meter_samples(snap: Snapshot, now: float) -> dict[SampleKey, float]:
