@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import ssl
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -81,7 +82,7 @@ def test_bad_web_config_files_exit_2(tmp_path, content, message):
     path = tmp_path / "web.yml"
     path.write_text(content)
     result = subprocess.run(
-        ["python3", "-m", "linky_exporter.cli", "--tic.source", "/dev/ttyUSB0", "--web.config.file", str(path)],
+        [sys.executable, "-m", "linky_exporter.cli", "--tic.source", "/dev/ttyUSB0", "--web.config.file", str(path)],
         capture_output=True, text=True, timeout=30,
     )
     assert result.returncode == 2
