@@ -1,6 +1,6 @@
 """The Prometheus collector: metric families built from each meter's snapshot at scrape time.
 
-No global gauges and no sample timestamps (STYLE.md): each scrape renders what
+No global gauges and no sample timestamps (as prometheus_client advises for exporters): each scrape renders what
 the snapshots hold now, so a meter that stops talking loses its measurements
 (Prometheus marks them stale) while ``linky_up`` and the exporter's own counters stay.
 """

@@ -1,4 +1,4 @@
-"""The framing layer against every real capture and every field problem of PROTOCOL.md §9."""
+"""The framing layer against every real capture and every field problem of docs/protocol.md §9."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ def frame_of(mode: Mode, **groups: str | tuple[str, str]) -> Frame:
     return frame
 
 
-# -- STGE and RELAIS (PROTOCOL.md §7 worked examples) -------------------------------
+# -- STGE and RELAIS (docs/protocol.md §7 worked examples) -------------------------------
 
 
 def test_stge_9B3A9000_red_today_white_tomorrow_index_5_standard():

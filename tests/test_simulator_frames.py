@@ -115,7 +115,7 @@ def test_widths_are_those_of_the_label_table():
 
 
 def test_frame_sizes_are_those_of_real_meters():
-    # PROTOCOL.md §2: historique mono 150-275 bytes, standard mono 860-1030, tri producer ~1440.
+    # docs/protocol.md §2: historique mono 150-275 bytes, standard mono 860-1030, tri producer ~1440.
     assert 150 <= len(generate("simulated://historique?contract=base", 1)) <= 275
     assert 150 <= len(generate("simulated://historique?contract=tempo", 1)) <= 275
     assert 860 <= len(generate("simulated://standard?contract=hc", 1)) <= 1030

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-BLUE, WHITE, RED = 1, 2, 3  # STGE codes (PROTOCOL.md §7)
+BLUE, WHITE, RED = 1, 2, 3  # STGE codes (docs/protocol.md §7)
 RED_DAYS, WHITE_DAYS, EJP_DAYS = 22, 43, 22
 
 

@@ -3,7 +3,7 @@
 For every local instant a contract gives a :class:`TariffState` from which both
 modes' groups are written (historique PTEC/DEMAIN/PEJP, standard
 LTARF/NTARF/STGE bits), so they cannot disagree. Supplier index numbers follow
-``linky_exporter.tic.tariffs`` (PROTOCOL.md §6): BASE 1; HC 1 = off-peak,
+``linky_exporter.tic.tariffs`` (docs/protocol.md §6): BASE 1; HC 1 = off-peak,
 2 = peak; EJP 1 = normal, 2 = mobile peak; Tempo 1..6 = HCJB, HPJB, HCJW, HPJW,
 HCJR, HPJR.
 

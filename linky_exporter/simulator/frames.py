@@ -2,7 +2,7 @@
 
 Layouts (which groups, in which order) live in ``layout_historique`` and
 ``layout_standard``; this module turns a list of groups into the exact bytes a
-meter sends, with the checksum rule of each mode (PROTOCOL.md §3).
+meter sends, with the checksum rule of each mode (docs/protocol.md §3).
 """
 
 from __future__ import annotations

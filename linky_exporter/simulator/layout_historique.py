@@ -1,4 +1,4 @@
-"""Historique frames (PROTOCOL.md §5), in the order real Linky meters send them:
+"""Historique frames (docs/protocol.md §5), in the order real Linky meters send them:
 
 single-phase: ADCO OPTARIF ISOUSC <indexes> [PEJP] PTEC [DEMAIN] IINST [ADPS]
 IMAX PAPP HHPHC MOTDETAT; three-phase: ... PTEC [DEMAIN] IINST1-3 IMAX1-3 PMAX

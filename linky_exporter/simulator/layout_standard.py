@@ -1,4 +1,4 @@
-"""Standard frames (PROTOCOL.md §6), in the order of the specification and the
+"""Standard frames (docs/protocol.md §6), in the order of the specification and the
 real captures: identity, energies, currents/voltages, powers and maxima, load
 curve, mean voltages, STGE, mobile peaks, message, PRM, relays, tariff numbers,
 day profiles. Three-phase adds per-phase groups; producer mode adds EAIT,

@@ -18,7 +18,7 @@ from typing import Callable
 from .timespec import Instant, parse_date, parse_duration
 
 BREAKER_CAUSES = {
-    # STGE bits 1-3 (PROTOCOL.md §7)
+    # STGE bits 1-3 (docs/protocol.md §7)
     "overpower": 1,
     "overvoltage": 2,
     "load_shedding": 3,

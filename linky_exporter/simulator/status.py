@@ -1,4 +1,4 @@
-"""STGE, the standard-mode status register (PROTOCOL.md §7), from the meter's state."""
+"""STGE, the standard-mode status register (docs/protocol.md §7), from the meter's state."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-# Only the codes PROTOCOL.md §8 names (EURIDIS list); others keep their code alone.
+# Only the codes docs/protocol.md §8 names (EURIDIS list); others keep their code alone.
 MANUFACTURERS = {
     "02": "Sagem / Sagemcom",
     "03": "Itron / Actaris",

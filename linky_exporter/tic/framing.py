@@ -45,7 +45,7 @@ class Mode(StrEnum):
     STANDARD = "standard"
 
 
-#: The line speed of each mode (PROTOCOL.md §1); 7 data bits, even parity, 1 stop bit.
+#: The line speed of each mode (docs/protocol.md §1); 7 data bits, even parity, 1 stop bit.
 BAUD = {Mode.HISTORIQUE: 1200, Mode.STANDARD: 9600}
 
 

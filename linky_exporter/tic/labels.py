@@ -1,4 +1,4 @@
-"""The label table: what each known label may carry, per mode (PROTOCOL.md §5, §6).
+"""The label table: what each known label may carry, per mode (docs/protocol.md §5, §6).
 
 A group whose checksum holds can still be noise: the checksum is six bits, so one
 corrupted group in 64 passes it by chance. Every known label therefore has an

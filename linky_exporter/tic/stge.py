@@ -1,4 +1,4 @@
-"""STGE, the standard-mode status register (PROTOCOL.md §7), and RELAIS."""
+"""STGE, the standard-mode status register (docs/protocol.md §7), and RELAIS."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Historique sends one index label per tariff period; standard sends EASF01-10
 and names the current one in LTARF. We number historique's indexes the way EDF
-numbers them in standard mode (PROTOCOL.md §6), so that one metric model, one
+numbers them in standard mode (docs/protocol.md §6), so that one metric model, one
 set of rules and one dashboard serve both modes.
 """
 
