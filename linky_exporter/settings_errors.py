@@ -179,6 +179,8 @@ def _message(problem: dict[str, Any]) -> str:
         return " ".join(problem["msg"].removeprefix("Value error, ").split())
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", problem.get("ctx", {}).get("expected", ""))
+        if value is None or value == "":
+            return f"is empty: give one of {', '.join(choices)}"
         guess = difflib.get_close_matches(str(value), choices, n=1) if isinstance(value, str) else []
         hint = f" (did you mean {guess[0]}?)" if guess else ""
         return f"{_shown(value)} is not one of {', '.join(choices)}{hint}"
