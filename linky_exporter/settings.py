@@ -19,7 +19,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .config_file import ConfigFileError, read_yaml_mapping
-from .settings_errors import describe_validation_error, undecodable_variable, unknown_environment_variable
+from .settings_errors import (
+    describe_validation_error,
+    describe_value,
+    undecodable_variable,
+    unknown_environment_variable,
+)
 from .sources.spec import SourceSpec, parse_source, split_sources
 from .tic.framing import Mode
 
@@ -43,7 +48,7 @@ def parse_duration(value: Any) -> float:
             h, m, s, ms = (float(g) if g else 0.0 for g in match.groups())
             seconds = h * 3600 + m * 60 + s + ms / 1000
     else:
-        raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {_kind_of(value)}")
+        raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {describe_value(value)}")
     if not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"expected a finite duration above 0 such as 30s, 2m or 1h30m, got {value!r}")
     if seconds > MAX_DURATION_S:
@@ -54,7 +59,7 @@ def parse_duration(value: Any) -> float:
 def parse_price(value: Any) -> float:
     """Euros: a finite number >= 0 (a string of one too, as environment variables give)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a price in euros such as 0.1952, got {_kind_of(value)}")
+        raise ValueError(f"expected a price in euros such as 0.1952, got {describe_value(value)}")
     try:
         price = float(value)
     except ValueError:
@@ -82,10 +87,10 @@ class TicSettings(_Section):
         if isinstance(value, str):
             value = _source_list(value.strip())
         if not isinstance(value, list):
-            raise ValueError(f"expected a list of [NAME=]URL, got {_kind_of(value)}")
+            raise ValueError(f"expected a list of [NAME=]URL, got {describe_value(value)}")
         for item in value:
             if not isinstance(item, (str, SourceSpec)):
-                raise ValueError(f"each source is a [NAME=]URL string, got {_kind_of(item)}")
+                raise ValueError(f"each source is a [NAME=]URL string, got {describe_value(item)}")
         specs = [v if isinstance(v, SourceSpec) else parse_source(v) for v in value]
         names = [spec.name for spec in specs]
         duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -112,18 +117,6 @@ def _source_list(text: str) -> list[Any]:
     except ValueError as error:
         raise ValueError(f"starts with [ but is not a JSON list: {error}") from None
     return loaded if isinstance(loaded, list) else [loaded]
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"{value!r}"
 
 
 class WebSettings(_Section):

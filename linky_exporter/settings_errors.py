@@ -183,17 +183,18 @@ def _message(problem: dict[str, Any]) -> str:
             return f"is empty: give one of {', '.join(choices)}"
         guess = difflib.get_close_matches(str(value), choices, n=1) if isinstance(value, str) else []
         hint = f" (did you mean {guess[0]}?)" if guess else ""
-        return f"{_shown(value)} is not one of {', '.join(choices)}{hint}"
+        return f"{describe_value(value)} is not one of {', '.join(choices)}{hint}"
     if kind in _EXPECTED:
         if "[key]" in problem["loc"]:
-            return f"key {_shown(value)} is not {_EXPECTED[kind]}"
-        return f"expected {_EXPECTED[kind]}, got {_shown(value)}"
+            return f"key {describe_value(value)} is not {_EXPECTED[kind]}"
+        return f"expected {_EXPECTED[kind]}, got {describe_value(value)}"
     return " ".join(str(problem["msg"]).split())
 
 
-def _shown(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """A value as the operator would recognise it in their file."""
     if value is None:
-        return "nothing (an empty value)"
+        return "nothing"
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, dict):
