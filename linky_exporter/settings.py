@@ -18,7 +18,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .config_file import ConfigFileError, read_yaml_mapping
 from .settings_errors import (
     describe_validation_error,
     describe_value,
@@ -232,6 +231,8 @@ def load_settings(flags: dict[str, Any], config_file: Path | None) -> Settings:
     """Build Settings from flags (nested dict of the flags given), environment and file."""
     values: dict[str, Any] | None = None
     if config_file is not None:
+        from .config_file import ConfigFileError, read_yaml_mapping  # PyYAML only when there is a file
+
         try:
             values = read_yaml_mapping(config_file)
         except ConfigFileError as error:

@@ -9,7 +9,6 @@ misspelt key or choice suggests the nearest known one.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from pathlib import Path
@@ -61,7 +60,7 @@ def unknown_environment_variable(prefix: str, settings_cls: type[BaseModel]) -> 
         parts = name[len(prefix) :].lower().split("__")
         known = _known_keys(settings_cls, parts[:-1])
         if known is not None and parts[-1] not in known:
-            guess = difflib.get_close_matches(parts[-1], known, n=1)
+            guess = _close_matches(parts[-1], known)
             hint = f" (did you mean {prefix}{'__'.join([*parts[:-1], guess[0]]).upper()}?)" if guess else ""
             return f"{name}: the exporter has no such setting{hint}"
     return None
@@ -117,7 +116,7 @@ def _unknown_key(location: tuple[str, ...], file_values: Any, config_file: Path 
 
     *parents, key = location
     known = _known_keys(Settings, list(parents)) or []
-    guess = difflib.get_close_matches(key, known, n=1)
+    guess = _close_matches(key, known)
     hint = f" (did you mean {'.'.join([*parents, guess[0]])}?)" if guess else ""
     listing = f"; known: {', '.join(known)}" if known and not guess else ""
     dotted = ".".join(location)
@@ -181,7 +180,7 @@ def _message(problem: dict[str, Any]) -> str:
         choices = re.findall(r"'([^']*)'", problem.get("ctx", {}).get("expected", ""))
         if value is None or value == "":
             return f"is empty: give one of {', '.join(choices)}"
-        guess = difflib.get_close_matches(str(value), choices, n=1) if isinstance(value, str) else []
+        guess = _close_matches(str(value), choices) if isinstance(value, str) else []
         hint = f" (did you mean {guess[0]}?)" if guess else ""
         return f"{describe_value(value)} is not one of {', '.join(choices)}{hint}"
     if kind in _EXPECTED:
@@ -202,3 +201,9 @@ def describe_value(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return repr(value)
+
+
+def _close_matches(word: str, choices: list[str]) -> list[str]:
+    import difflib  # only when a setting is refused
+
+    return difflib.get_close_matches(word, choices)
