@@ -33,6 +33,7 @@ BAD_SOURCES = [
     ("socket://127.0.0.1:99999", "between 1 and 65535"),
     ("socket://127.0.0.1:0", "port 0 is not between 1 and 65535"),
     ("socket://:2000", "names no host"),
+    ("socket://[::1:2000", "'socket://[::1:2000' is not a valid URL: Invalid IPv6 URL"),
     ("socket://pi:2000/dev/ttyS0", "takes no path"),
     ("socket://pi:2000?logging=loud", "logging must be one of"),
     ("rfc2217://pi:4000?timeout=nan", "timeout must be a positive number"),

@@ -77,7 +77,10 @@ def parse_source(text: str) -> SourceSpec:
         )
     if not url:
         raise ValueError(f"source {text!r} names meter {name!r} but gives no URL")
-    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    try:
+        scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    except ValueError as error:  # an unclosed [ of an IPv6 address
+        raise ValueError(f"{url!r} is not a valid URL: {error}") from None
     if scheme == "simulated":
         kind = SourceKind.SIMULATED
         _check_simulated(url)
