@@ -28,6 +28,7 @@ from .sources.spec import SourceSpec, parse_source, split_sources
 from .tic.framing import Mode
 
 DEFAULT_PORT = 9798
+ENV_PREFIX = "LINKY_EXPORTER_"
 MAX_DURATION_S = 366 * 86400  # longer is a typo, and would overflow timers
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?")
 
@@ -166,7 +167,7 @@ class PriceSettings(_Section):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="LINKY_EXPORTER_",
+        env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
         extra="forbid",
         frozen=True,
@@ -182,7 +183,9 @@ class Settings(BaseSettings):
         names = {spec.name for spec in self.tic.source}
         for meter in self.prices:
             if names and meter not in names:
-                raise ValueError(f"prices are given for meter {meter!r}, which no --tic.source names")
+                raise ValueError(
+                    f"prices are given for meter {meter!r}, which no --tic.source names (meters: {', '.join(sorted(names))})"
+                )
         return self
 
     @classmethod
@@ -219,8 +222,6 @@ class _ParsedFileSource(PydanticBaseSettingsSource):
 # sources in a classmethod, so the parsed values travel in a context variable set
 # only for the duration of one load_settings call.
 _FILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("linky_exporter_config_file", default=None)
-
-ENV_PREFIX = "LINKY_EXPORTER_"
 
 
 class SettingsError(Exception):

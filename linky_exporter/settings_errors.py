@@ -132,6 +132,8 @@ def _where(location: tuple[str, ...], flags: dict[str, Any], file_values: Any, c
     if "[key]" in location:  # a refused key: name the mapping that holds it
         location = location[: location.index("[key]") - 1]
     keys = location
+    if not keys:
+        return "configuration"  # a rule across settings: its message names them
     if len(keys) >= 2 and keys[0] in ("tic", "web", "log"):
         keys = keys[:2]  # a list's index or a validator's detail below a flag is not the operator's word
     if _has(flags, keys):

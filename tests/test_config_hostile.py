@@ -168,6 +168,10 @@ TYPOS = [
     ("web:\n  listen_address: 9798\n", "web.listen_address in {path}: expected text (quote it in YAML), got 9798"),
     ("web:\n  config_file: ''\n", "web.config_file in {path}: is empty"),
     ("prices:\n  linky:\n    per_kwh: {HP: 0.2}\n", "prices.linky.per_kwh in {path}: key 'HP' is not a whole number"),
+    (
+        "tic:\n  source: [home=/dev/ttyUSB0]\nprices:\n  linky: {per_kwh: {1: 0.2}}\n",
+        "configuration: prices are given for meter 'linky', which no --tic.source names (meters: home)",
+    ),
 ]
 
 
