@@ -245,7 +245,7 @@ def load_settings(flags: dict[str, Any], config_file: Path | None) -> Settings:
     try:
         return Settings(**flags)
     except ValidationError as error:
-        raise SettingsError(describe_validation_error(error, flags, values, config_file, ENV_PREFIX)) from None
+        raise SettingsError(describe_validation_error(error, Settings, flags, values, config_file, ENV_PREFIX)) from None
     except ValueError as error:  # a value pydantic-settings cannot even decode (bad JSON in a variable)
         raise SettingsError(undecodable_variable(error, ENV_PREFIX)) from None
     finally:

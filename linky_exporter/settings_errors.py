@@ -33,7 +33,12 @@ _EXPECTED = {
 
 
 def describe_validation_error(
-    error: ValidationError, flags: dict[str, Any], file_values: dict[str, Any] | None, config_file: Path | None, prefix: str
+    error: ValidationError,
+    settings_cls: type[BaseModel],
+    flags: dict[str, Any],
+    file_values: dict[str, Any] | None,
+    config_file: Path | None,
+    prefix: str,
 ) -> str:
     """The first problem of ``error`` as one line, naming where the value came from."""
     problems = error.errors(include_url=False)
@@ -42,7 +47,7 @@ def describe_validation_error(
     more = len(problems) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     if first["type"] == "extra_forbidden":
-        return _unknown_key(location, file_values, config_file, prefix) + suffix
+        return _unknown_key(settings_cls, location, file_values, config_file, prefix) + suffix
     where = _where(location, flags, file_values, config_file, prefix)
     return f"{where}: {_message(first)}{suffix}"
 
@@ -111,11 +116,11 @@ def _level_of(annotation: Any) -> Any:
     return None
 
 
-def _unknown_key(location: tuple[str, ...], file_values: Any, config_file: Path | None, prefix: str) -> str:
-    from .settings import Settings  # the model whose keys are suggested
-
+def _unknown_key(
+    settings_cls: type[BaseModel], location: tuple[str, ...], file_values: Any, config_file: Path | None, prefix: str
+) -> str:
     *parents, key = location
-    known = _known_keys(Settings, list(parents)) or []
+    known = _known_keys(settings_cls, list(parents)) or []
     guess = _close_matches(key, known)
     hint = f" (did you mean {'.'.join([*parents, guess[0]])}?)" if guess else ""
     listing = f"; known: {', '.join(known)}" if known and not guess else ""
