@@ -162,6 +162,7 @@ TYPOS = [
     ("tic:\n  mode:\n", "tic.mode in {path}: is empty: give one of auto, historique, standard"),
     ("tic:\n  source: /dev/ttyUSB0\n  stale_after: ''\n", "tic.stale_after in {path}: expected a duration such as 30s, 2m or 1h30m, got ''"),
     ("tic:\n  stale_after: [30s]\n", "expected a duration such as 30s, 2m or 1h30m, got a list"),
+    ("tic:\n  stale_after: .nan\n", "tic.stale_after in {path}: expected a finite duration above 0 such as 30s, 2m or 1h30m, got nan"),
     ("tic:\n  source: [[/dev/ttyUSB0]]\n", "each source is a [NAME=]URL string, got a list"),
     ("tic:\n  source: {home: /dev/ttyUSB0}\n", "expected a list of [NAME=]URL, got a mapping"),
     ("tic: /dev/ttyUSB0\n", "tic in {path}: expected a mapping (key: value), got '/dev/ttyUSB0'"),
