@@ -9,23 +9,27 @@ stops the exporter at start with a message that names it.
 from __future__ import annotations
 
 import json
+import math
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    YamlConfigSettingsSource,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .sources.spec import SourceSpec, parse_source
+from .settings_errors import (
+    describe_validation_error,
+    describe_value,
+    undecodable_variable,
+    unknown_environment_variable,
+)
+from .sources.spec import SourceSpec, parse_source, split_sources
 from .tic.framing import Mode
 
 DEFAULT_PORT = 9798
+ENV_PREFIX = "LINKY_EXPORTER_"
+MAX_DURATION_S = 366 * 86400  # longer is a typo, and would overflow timers
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?")
 
 
@@ -40,14 +44,32 @@ def parse_duration(value: Any) -> float:
         except ValueError:
             match = _DURATION.fullmatch(text)
             if match is None or not any(match.groups()):
-                raise ValueError(f"{value!r} is not a duration such as 30s, 2m or 1h30m") from None
+                raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {value!r}") from None
             h, m, s, ms = (float(g) if g else 0.0 for g in match.groups())
             seconds = h * 3600 + m * 60 + s + ms / 1000
     else:
-        raise ValueError(f"{value!r} is not a duration such as 30s, 2m or 1h30m")
-    if seconds <= 0:
-        raise ValueError("a duration must be positive")
+        raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {describe_value(value)}")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"expected a finite duration above 0 such as 30s, 2m or 1h30m, got {value!r}")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{value!r} is more than a year: give a duration such as 30s, 2m or 1h30m")
     return seconds
+
+
+def parse_price(value: Any) -> float:
+    """Euros: a finite number >= 0 (a string of one too, as environment variables give)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"expected a price in euros such as 0.1952, got {describe_value(value)}")
+    try:
+        price = float(value)
+    except ValueError:
+        raise ValueError(f"expected a price in euros such as 0.1952 (with a dot), got {value!r}") from None
+    if not math.isfinite(price) or price < 0:
+        raise ValueError(f"expected a finite price in euros, 0 or more, got {value!r}")
+    return price
+
+
+Price = Annotated[float, BeforeValidator(parse_price)]
 
 
 class _Section(BaseModel):
@@ -63,12 +85,13 @@ class TicSettings(_Section):
     @classmethod
     def _sources(cls, value: Any) -> list[SourceSpec]:
         if isinstance(value, str):
-            text = value.strip()
-            # An environment variable holds a JSON list, or sources separated by commas/spaces.
-            value = json.loads(text) if text.startswith("[") else [v for v in re.split(r"[\s,]+", text) if v]
+            value = _source_list(value.strip())
         if not isinstance(value, list):
-            raise ValueError("expected a list of [NAME=]URL")
-        specs = [v if isinstance(v, SourceSpec) else parse_source(str(v)) for v in value]
+            raise ValueError(f"expected a list of [NAME=]URL, got {describe_value(value)}")
+        for item in value:
+            if not isinstance(item, (str, SourceSpec)):
+                raise ValueError(f"each source is a [NAME=]URL string, got {describe_value(item)}")
+        specs = [v if isinstance(v, SourceSpec) else parse_source(v) for v in value]
         names = [spec.name for spec in specs]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -85,10 +108,28 @@ class TicSettings(_Section):
         return None if self.mode == "auto" else Mode(self.mode)
 
 
+def _source_list(text: str) -> list[Any]:
+    """A list given as one string (an environment variable): a JSON list, or see split_sources."""
+    if not text.startswith("["):
+        return split_sources(text)
+    try:
+        loaded = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"starts with [ but is not a JSON list: {error}") from None
+    return loaded if isinstance(loaded, list) else [loaded]
+
+
 class WebSettings(_Section):
     listen_address: str = f":{DEFAULT_PORT}"
     telemetry_path: str = "/metrics"
     config_file: Path | None = None
+
+    @field_validator("config_file", mode="before")
+    @classmethod
+    def _file(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: give a file's path, or leave the setting out")
+        return value
 
     @field_validator("listen_address")
     @classmethod
@@ -112,23 +153,21 @@ class LogSettings(_Section):
 class PriceSettings(_Section):
     """Prices of one meter's contract, in euros, all taxes included (as on the bill)."""
 
-    per_kwh: dict[int, float] = Field(default_factory=dict)  # supplier index -> EUR/kWh
-    subscription_per_day: float | None = None
+    per_kwh: dict[int, Price] = Field(default_factory=dict)  # supplier index -> EUR/kWh
+    subscription_per_day: Price | None = None
 
     @field_validator("per_kwh")
     @classmethod
     def _indexes(cls, value: dict[int, float]) -> dict[int, float]:
-        for index, price in value.items():
+        for index in value:
             if not 1 <= index <= 10:
                 raise ValueError(f"supplier index {index} is not between 1 and 10")
-            if price < 0:
-                raise ValueError(f"price of index {index} is negative")
         return value
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="LINKY_EXPORTER_",
+        env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
         extra="forbid",
         frozen=True,
@@ -144,7 +183,9 @@ class Settings(BaseSettings):
         names = {spec.name for spec in self.tic.source}
         for meter in self.prices:
             if names and meter not in names:
-                raise ValueError(f"prices are given for meter {meter!r}, which no --tic.source names")
+                raise ValueError(
+                    f"prices are given for meter {meter!r}, which no --tic.source names (meters: {', '.join(sorted(names))})"
+                )
         return self
 
     @classmethod
@@ -157,14 +198,30 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = _CONFIG_FILE.get("path")
-        if path is not None:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        values = _FILE_VALUES.get()
+        if values is not None:
+            sources.append(_ParsedFileSource(settings_cls, values))
         return tuple(sources)
 
 
-# The YAML file's path must be known before sources are built; load_settings sets it.
-_CONFIG_FILE: dict[str, Path | None] = {}
+class _ParsedFileSource(PydanticBaseSettingsSource):
+    """The settings of --config.file, parsed once by load_settings (with limits) and handed in."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: dict[str, Any]):
+        super().__init__(settings_cls)
+        self.values = values
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+# The parsed file for the Settings being built now. pydantic-settings builds its
+# sources in a classmethod, so the parsed values travel in a context variable set
+# only for the duration of one load_settings call.
+_FILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("linky_exporter_config_file", default=None)
 
 
 class SettingsError(Exception):
@@ -173,45 +230,26 @@ class SettingsError(Exception):
 
 def load_settings(flags: dict[str, Any], config_file: Path | None) -> Settings:
     """Build Settings from flags (nested dict of the flags given), environment and file."""
+    values: dict[str, Any] | None = None
     if config_file is not None:
-        if not config_file.is_file():
-            raise SettingsError(f"--config.file: {config_file} does not exist or is not a file")
-        try:
-            import yaml
+        from .config_file import ConfigFileError, read_yaml_mapping  # PyYAML only when there is a file
 
-            loaded = yaml.safe_load(config_file.read_text())
-        except (OSError, UnicodeDecodeError) as error:
-            raise SettingsError(f"--config.file: cannot read {config_file}: {error}") from None
-        except yaml.YAMLError as error:
-            raise SettingsError(f"--config.file: {config_file} is not valid YAML: {' '.join(str(error).split())}") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise SettingsError(f"--config.file: {config_file} must hold a mapping (tic:, web:, log:, prices:)")
-    _CONFIG_FILE["path"] = config_file
+        try:
+            values = read_yaml_mapping(config_file)
+        except ConfigFileError as error:
+            raise SettingsError(f"--config.file: {config_file} {error}") from None
+    problem = unknown_environment_variable(ENV_PREFIX, Settings)
+    if problem:
+        raise SettingsError(problem)
+    token = _FILE_VALUES.set(values)
     try:
         return Settings(**flags)
     except ValidationError as error:
-        raise SettingsError(_one_line(error)) from None
-    except ValueError as error:  # a source that cannot even be decoded (bad JSON in an env var)
-        raise SettingsError(" ".join(str(error).split())) from None
+        raise SettingsError(describe_validation_error(error, Settings, flags, values, config_file, ENV_PREFIX)) from None
+    except ValueError as error:  # a value pydantic-settings cannot even decode (bad JSON in a variable)
+        raise SettingsError(undecodable_variable(error, ENV_PREFIX)) from None
     finally:
-        _CONFIG_FILE.pop("path", None)
-
-
-def _one_line(error: ValidationError) -> str:
-    first = error.errors()[0]
-    location = [str(part) for part in first["loc"] if not str(part).isdigit() or first["loc"][0] == "prices"]
-    field = _flag_name(location)
-    message = first["msg"].removeprefix("Value error, ")
-    more = len(error.errors()) - 1
-    return f"{field}: {message}" + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
-
-
-def _flag_name(location: list[str]) -> str:
-    if not location:
-        return "configuration"
-    if location[0] in ("tic", "web", "log") and len(location) > 1:
-        return f"--{location[0]}.{location[1].replace('_', '-')}"
-    return ".".join(location)
+        _FILE_VALUES.reset(token)
 
 
 def split_listen_address(address: str) -> tuple[str, int]:

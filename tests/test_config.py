@@ -141,6 +141,6 @@ def test_the_config_file_can_come_from_the_environment(tmp_path):
     path = tmp_path / "linky.yml"
     path.write_text("tic:\n  stale_after: [not, a, duration]\n")
     result = run_cli("--tic.source", "/dev/ttyUSB0", env={"LINKY_EXPORTER_CONFIG_FILE": str(path)})
-    assert result.returncode == 2 and "--tic.stale-after" in result.stderr
+    assert result.returncode == 2 and f"tic.stale_after in {path}" in result.stderr
     good = run_cli("--check-config", "--tic.source", "/dev/ttyUSB0", env={"LINKY_EXPORTER_CONFIG_FILE": str(tmp_path / "none.yml")})
     assert good.returncode == 1 and "does not exist" in good.stderr

@@ -19,6 +19,7 @@ from ..logs import setup_logging
 from ..meter import MeterState, Prices
 from ..server import ExporterApp, Server
 from ..settings import DEFAULT_PORT, Settings, SettingsError, load_settings, split_listen_address
+from ..sources.checks import check_sources
 from ..sources.devices import SERVE_CANDIDATES, existing_devices
 from ..sources.reader import MeterReader
 from ..sources.spec import SourceKind, parse_source
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config_file = args.config_file or _env_path("LINKY_EXPORTER_CONFIG_FILE")
         settings = load_settings(flags_to_settings(args), config_file)
+        _check_sources(settings)
         web_config = load_web_config(settings.web.config_file) if settings.web.config_file else WebConfig()
     except (SettingsError, WebConfigError) as error:
         print(f"linky-exporter: {error}", file=sys.stderr)
@@ -105,6 +107,14 @@ def run(args: argparse.Namespace) -> int:
         sources = [parse_source(device)]
         log.info("no --tic.source given: using %s, the first serial device found", device)
     return serve(settings, sources, web_config)
+
+
+def _check_sources(settings: Settings) -> None:
+    """What the sources need of the file system, at start and for --check-config alike."""
+    try:
+        check_sources(settings.tic.source)
+    except ValueError as error:
+        raise SettingsError(f"--tic.source: {error}") from None
 
 
 def _env_path(name: str) -> Path | None:

@@ -2,7 +2,8 @@
 
 The reader never exits because the meter went away: an unplugged dongle, a
 restarted ser2net or a device missing at start are retried with a capped
-backoff, and each change of state is logged once, not once per retry.
+backoff, and each change of state is logged once, not once per retry
+(connection_log.py: a source that keeps dropping gets a summary a minute).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..meter import MeterState
 from ..tic.framing import Frame, FrameDecoder, FrameResult, Mode
 from ..tic.reading import Reading, read_frame
 from .autodetect import ModeDetector
+from .connection_log import ConnectionLog
 from .replay import CaptureFile
 from .serial_line import FIRST_FRAME_PAUSE_S, READ_PAUSE_S, READ_TIMEOUT_S, open_serial, read_chunk
 from .spec import SourceKind, SourceSpec
@@ -72,7 +74,7 @@ class MeterReader(threading.Thread):
         self.ended = threading.Event()  # a capture file that does not loop has been read to its end
         likely = spec.likely_mode
         self.detector = ModeDetector(mode, time.monotonic(), start=Mode(likely) if likely else Mode.HISTORIQUE)
-        self._problem: str | None = None  # the last problem logged, to log each one once
+        self.connection_log = ConnectionLog(spec.name, spec.url)
         self._opened_before = False
         self._clock = 0.0  # source time for the index guard, see _advance_clock
 
@@ -85,7 +87,7 @@ class MeterReader(threading.Thread):
             try:
                 line = self.opener(self.spec, self.detector.baudrate)
             except (OSError, serial.SerialException, ValueError) as error:
-                self._report(f"cannot open {self.spec.url}: {_describe(error)}; retrying")
+                self.connection_log.cannot_open(_describe(error))
                 self.stop_event.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
                 continue
@@ -98,8 +100,7 @@ class MeterReader(threading.Thread):
             self._opened_before = True
             self.opened.set()
             self.state.record_connected(True)
-            log.info("meter %s: reading %s", self.spec.name, self.spec.url)
-            self._problem = None
+            self.connection_log.opened()
             backoff = BACKOFF_MIN_S
             try:
                 self._read(line)
@@ -108,7 +109,7 @@ class MeterReader(threading.Thread):
                 self.ended.set()
                 return
             except (OSError, serial.SerialException) as error:
-                self._report(f"lost {self.spec.url}: {_describe(error)}; reconnecting")
+                self.connection_log.lost(_describe(error))
             except Exception:  # a bug of ours must not silently end this meter's reading
                 log.exception("meter %s: unexpected error reading %s; reopening it", self.spec.name, self.spec.url)
                 backoff = BACKOFF_MAX_S
@@ -128,6 +129,7 @@ class MeterReader(threading.Thread):
                     decoder = FrameDecoder(mode=self.mode)  # a half-read frame at the old speed is noise
                 pause_s = READ_PAUSE_S if self.state.snapshot.last_frame_at else FIRST_FRAME_PAUSE_S
                 chunk = read_chunk(line, self.stop_event.wait, pause_s)
+                self.connection_log.connected()
                 now = time.monotonic()
                 clock = self._advance_clock(line, now - last, len(chunk))
                 last = now
@@ -172,11 +174,6 @@ class MeterReader(threading.Thread):
                 self.spec.name,
                 mode.value,
             )
-
-    def _report(self, problem: str) -> None:
-        if problem != self._problem:
-            log.warning("meter %s: %s", self.spec.name, problem)
-            self._problem = problem
 
 
 def _describe(error: BaseException) -> str:

@@ -10,7 +10,7 @@ not reopen it (replaying it again would make counters go back).
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..tic.framing import BAUD, FrameDecoder, FrameResult, Mode
 
@@ -21,18 +21,7 @@ class CaptureFile:
     """A pyserial-like reader of a capture file (``read``, ``timeout``, ``baudrate``, ``close``)."""
 
     def __init__(self, url: str, timeout: float = 0.1):
-        parts = urlsplit(url)
-        self.path = unquote(parts.path)
-        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        unknown = set(options) - {"pace", "loop"}
-        if unknown:
-            raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} in {url!r}: use pace=meter|fast, loop=0|1")
-        self.fast = {"meter": False, "fast": True}.get(options.get("pace", "meter"))
-        if self.fast is None:
-            raise ValueError(f"pace must be meter or fast in {url!r}")
-        if options.get("loop", "0") not in ("0", "1"):
-            raise ValueError(f"loop must be 0 or 1 in {url!r}")
-        self.loop = options.get("loop", "0") == "1"
+        self.path, self.fast, self.loop = parse_capture_url(url)
         with open(self.path, "rb") as stream:  # OSError if missing: the reader retries
             self._data = stream.read()
         self.mode = _capture_mode(self._data[:_SCAN_BYTES])
@@ -72,6 +61,29 @@ class CaptureFile:
 
     def close(self) -> None:
         self.is_open = False
+
+
+def parse_capture_url(url: str) -> tuple[str, bool, bool]:
+    """(path, fast, loop) of ``file:///path[?pace=meter|fast&loop=0|1]``. Raises ValueError (one line)."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise ValueError(f"{url!r}: a capture is file:///absolute/path (three slashes), not file://{parts.netloc}/...")
+    path = unquote(parts.path)
+    if not path:
+        raise ValueError(f"file source {url!r} needs a path: file:///path/to/capture.tic")
+    options: dict[str, str] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key in options:
+            raise ValueError(f"{url!r}: option {key} is given twice")
+        options[key] = value
+    unknown = set(options) - {"pace", "loop"}
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))} in {url!r}: use pace=meter|fast, loop=0|1")
+    if options.get("pace", "meter") not in ("meter", "fast"):
+        raise ValueError(f"pace must be meter or fast in {url!r}")
+    if options.get("loop", "0") not in ("0", "1"):
+        raise ValueError(f"loop must be 0 or 1 in {url!r}")
+    return path, options.get("pace") == "fast", options.get("loop") == "1"
 
 
 def _capture_mode(head: bytes) -> Mode | None:
