@@ -53,6 +53,11 @@ class Run:
     truth: list[float] = field(default_factory=list)
     said: dict[str, list[float | None]] = field(default_factory=lambda: {m: [] for m in METHODS})
     wh: list[float] = field(default_factory=list)  # true energy since the start, per scrape
+    # The same for ours after every frame (steps are followed within seconds, finer than scrapes).
+    frame_at: list[float] = field(default_factory=list)
+    frame_truth: list[float] = field(default_factory=list)
+    frame_ours: list[float | None] = field(default_factory=list)
+    frame_wh: list[float] = field(default_factory=list)
 
 
 def simulate(url: str, seconds: float, scrape_s: float = SCRAPE_S) -> Run:
@@ -74,6 +79,11 @@ def simulate(url: str, seconds: float, scrape_s: float = SCRAPE_S) -> Run:
         frames = FrameDecoder().feed(emission.data)
         pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames]
         state.record_chunk(len(emission.data), pairs, clock=since, now=since)
+        truth = meter.truth()
+        run.frame_at.append(since)
+        run.frame_truth.append(float(truth.import_w))
+        run.frame_ours.append(state.snapshot.fresh_samples(since).get(ACTIVE))
+        run.frame_wh.append(float(truth.imported_wh - start_wh))
         pending = transmitter.next_emission()
         following = math.inf if pending is None else pending.sim_ms / 1000 - start_s
         while next_scrape < following and next_scrape <= seconds:
@@ -114,26 +124,25 @@ def summary(values: list[float]) -> str:
 
 
 def step_follow(run: Run, method: str, every_s: float) -> list[tuple[float, float]]:
-    """Per load change: (seconds, watt-hours) until the method stays within 3 % for the rest of the step."""
+    """Per load change: (seconds, watt-hours counted) until the method is within 3 % for the rest of the step.
+
+    Ours is judged after every frame, the others at the scrapes (they change only then).
+    """
+    if method == "ours":
+        at, truth, said, wh = run.frame_at, run.frame_truth, run.frame_ours, run.frame_wh
+    else:
+        at, truth, said, wh = run.at, run.truth, run.said[method], run.wh
     out = []
-    changes = [k * every_s for k in range(1, int(run.at[-1] // every_s) + 1)]
-    for change in changes:
-        idx = [i for i, at in enumerate(run.at) if change <= at < change + every_s]
-        if not idx:
-            continue
-        settled = None
-        for i in idx:
-            if all(
-                run.said[method][j] is not None and abs(run.said[method][j] - run.truth[j]) <= TOLERANCE * run.truth[j]  # type: ignore[operator]
-                for j in idx if j >= i
-            ):
-                settled = i
-                break
+    for k in range(1, int(at[-1] // every_s)):  # whole steps only
+        change = k * every_s
+        idx = [i for i, t in enumerate(at) if change <= t < change + every_s]
+        good = [said[i] is not None and abs(said[i] - truth[i]) <= TOLERANCE * truth[i] for i in idx]  # type: ignore[operator]
+        settled = next((n for n in range(len(idx)) if all(good[n:])), None)
         if settled is None:
             out.append((math.inf, math.inf))
         else:
-            first = idx[0] - 1 if idx[0] > 0 else idx[0]
-            out.append((run.at[settled] - change, run.wh[settled] - run.wh[first]))
+            before = wh[idx[0] - 1] if idx[0] > 0 else 0.0
+            out.append((at[idx[settled]] - change, wh[idx[settled]] - before))
     return out
 
 

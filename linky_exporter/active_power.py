@@ -47,8 +47,10 @@ REGIME_TOLERANCE_WH = 1.5
 #: A change of VA this large (VA, and share of the larger value) is a load switching on or off.
 JUMP_VA = 50.0
 JUMP_SHARE = 0.1
-#: Steps a new load needs before its own power factor is used instead of a remembered one.
+#: Steps a new load needs before its own power factor is used instead of a remembered one,
+#: and the precision its fit must reach first (a standing-in factor is typically this close).
 SEGMENT_STEPS = 3
+PRIOR_SIGMA = 0.05
 #: Remembered power factors are kept per band of apparent power, 20 % wide.
 _BAND = math.log(1.2)
 #: Frames further apart than this (seconds) leave the apparent energy unknown: start again.
@@ -92,6 +94,8 @@ class ActivePower:
         self._segment_at = -math.inf  # the frame where VA showed the last switch
         self._prior: float | None = None  # power factor used until the new load has its own
         self._bands: dict[int, float] = {}  # power factor last fitted, by band of VA
+        self._slope_sigma = math.inf  # standard error of the fitted slope from the steps' dating
+        self._frame_s = 1.0  # mean time between frames
 
     # -- input -----------------------------------------------------------------------
 
@@ -102,6 +106,7 @@ class ActivePower:
             self.reset()  # silence, a clock going back, or VA appearing/vanishing: nothing spans it
             last = None
         if last is not None:
+            self._frame_s += (at - last - self._frame_s) / 16
             if va is None:
                 self._integral += (at - last) / _WH  # hours: the slope is then watts
             else:
@@ -137,17 +142,17 @@ class ActivePower:
         if self._slope is None or not self._ready or self._va_at is None:
             return None
         slope = self._slope
-        if self._segment_steps < SEGMENT_STEPS and self._prior is not None:
-            slope = self._prior  # the new load's own steps are too few yet
+        if self._prior is not None and (self._segment_steps < SEGMENT_STEPS or self._slope_sigma > PRIOR_SIGMA / 2):
+            slope = self._prior  # the new load's own steps are too few, or too close together, yet
         if self._uses_va:
             watts = max(0.0, slope * (self._va or 0.0))
             # Above 1 only the meter's rounding of VA speaks: shown as 1.
             power_factor: float | None = min(1.0, max(0.0, slope))
         else:
             watts, power_factor = max(0.0, self._slope), None
-        # The register read the same from its last step to its last confirmed frame
-        # (one frame behind, for the index guard): less than 1 Wh in that time.
-        since_step = self._wh_at - self._last_step_at
+        # The register read the same from its last step (or the last load switch) to its
+        # last confirmed frame (one frame behind, for the index guard): less than 1 Wh then.
+        since_step = self._wh_at - max(self._last_step_at, self._segment_at)
         if since_step > 0:
             watts = min(watts, _WH / since_step)
         return Estimate(watts, power_factor)
@@ -181,6 +186,11 @@ class ActivePower:
         steps = self._steps
         self._last_step_at = step.at
         self._segment_steps += 1
+        if self._prior is not None and steps:
+            # The standing-in power factor no longer explains the new load's steps: drop it.
+            predicted = self._prior * (step.vah - steps[0].vah)
+            if abs(step.wh - steps[0].wh - predicted) > REGIME_TOLERANCE_WH:
+                self._prior = None
         if self._slope is not None and len(steps) >= 2:
             residual = step.wh - (self._intercept + self._slope * step.vah)
             if abs(residual) > REGIME_TOLERANCE_WH:
@@ -219,6 +229,12 @@ class ActivePower:
             self._slope = None  # no apparent energy between the steps (VA rounded to 0)
             return
         self._slope = sxy / sxx
+        # A step is dated within one frame: its register value is short by up to the energy of
+        # a frame interval (at most 1 Wh). Frames and steps beat against each other, so these
+        # errors drift together rather than average out: the bound is that error over the span.
+        va = self._va or 0.0
+        point_wh = min(1.0, abs(self._slope) * va * self._frame_s / _WH) if self._uses_va else 1.0
+        self._slope_sigma = point_wh / (steps[-1].vah - steps[0].vah)
         self._intercept = y0 + mean_y - self._slope * (x0 + mean_x)
 
 
