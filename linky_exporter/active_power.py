@@ -53,8 +53,11 @@ SEGMENT_STEPS = 3
 PRIOR_SIGMA = 0.05
 #: Remembered power factors are kept per band of apparent power, 20 % wide.
 _BAND = math.log(1.2)
-#: Frames further apart than this (seconds) leave the apparent energy unknown: start again.
+#: Frames further apart than this (seconds), and than GAP_FRAMES usual frame intervals (a
+#: simulated meter running fast sends frames minutes of its time apart), leave the
+#: apparent energy unknown: start again.
 MAX_GAP_S = 10.0
+GAP_FRAMES = 4
 _WH = 3600.0  # seconds in an hour: 1 Wh in T seconds is 3600 / T W
 
 
@@ -75,6 +78,7 @@ class ActivePower:
     """The estimator for one meter and one direction (drawn or injected)."""
 
     def __init__(self) -> None:
+        self._frame_s: float | None = None  # mean time between frames: the source's pace outlives a reset
         self.reset()
 
     def reset(self) -> None:
@@ -94,19 +98,23 @@ class ActivePower:
         self._segment_at = -math.inf  # the frame where VA showed the last switch
         self._prior: float | None = None  # power factor used until the new load has its own
         self._bands: dict[int, float] = {}  # power factor last fitted, by band of VA
-        self._slope_sigma = math.inf  # standard error of the fitted slope from the steps' dating
-        self._frame_s = 1.0  # mean time between frames
+        self._slope_sigma = math.inf  # the fitted slope's error bound from the steps' dating
+        self._pending_switch: tuple[float, float, float] | None = None
 
     # -- input -----------------------------------------------------------------------
 
     def frame(self, at: float, va: float | None) -> None:
         """A valid frame read at ``at``, with this direction's apparent power (None if absent)."""
         last = self._va_at
-        if last is not None and (at < last or at - last > MAX_GAP_S or (va is None) != (self._va is None)):
-            self.reset()  # silence, a clock going back, or VA appearing/vanishing: nothing spans it
-            last = None
         if last is not None:
-            self._frame_s += (at - last - self._frame_s) / 16
+            gap = at - last
+            pace = self._frame_s
+            if gap < 0 or (gap > MAX_GAP_S and pace is not None and gap > GAP_FRAMES * pace) or (va is None) != (self._va is None):
+                self.reset()  # silence, a clock going back, or VA appearing/vanishing: nothing spans it
+                last = None
+            else:
+                self._frame_s = gap if pace is None else pace + (gap - pace) / 16
+        if last is not None:
             if va is None:
                 self._integral += (at - last) / _WH  # hours: the slope is then watts
             else:
@@ -114,8 +122,14 @@ class ActivePower:
         previous, self._va_at, self._va = self._va, at, va
         self._uses_va = va is not None
         self._history.append((at, self._integral))
-        if va is not None and previous is not None and abs(va - previous) > max(JUMP_VA, JUMP_SHARE * max(va, previous)):
-            self._switch(at, previous, va)
+        self._apply_switch()  # one left from the last frame, if no energy came with it
+        # Frames minutes apart (a simulated meter running fast) see a different load each
+        # time: no switch is told apart there, the fit simply spans them.
+        steady_pace = (self._frame_s or 0.0) <= MAX_GAP_S
+        if steady_pace and va is not None and previous is not None and abs(va - previous) > max(JUMP_VA, JUMP_SHARE * max(va, previous)):
+            # Applied after this frame's confirmed energy, which is the previous frame's
+            # register (one frame late, for the index guard): that step is the old load's.
+            self._pending_switch = (at, previous, va)
 
     def energy(self, at: float, wh: int) -> None:
         """A register value confirmed by the index guard, read in the frame at ``at``."""
@@ -123,17 +137,18 @@ class ActivePower:
             self.reset()  # the index guard lets no decrease through; never fit across one
             return
         vah = self._integral_at(at)
+        previous = self._wh
         if vah is None:
             self._wh = wh  # read before this estimator's first frame: only a reference
-            return
-        previous, self._wh, self._wh_at = self._wh, wh, at
-        if previous is None or wh == previous:
-            return  # the first value says nothing of when the register crossed it
-        if at <= self._segment_at:
-            # Confirmed one frame late: a step read up to the switch is the old load's.
-            self._last_step_at = at
-            return
-        self._add(_Step(at, vah, wh))
+        else:
+            self._wh, self._wh_at = wh, at
+        if vah is None or previous is None or wh == previous:
+            pass  # the first value says nothing of when the register crossed it
+        elif at <= self._segment_at:
+            self._last_step_at = at  # crossed while the load switched: neither load's alone
+        else:
+            self._add(_Step(at, vah, wh))
+        self._apply_switch()
 
     # -- output ----------------------------------------------------------------------
 
@@ -164,6 +179,11 @@ class ActivePower:
             if t == at:
                 return integral
         return None  # a frame we did not see (or forgot): the point cannot be placed
+
+    def _apply_switch(self) -> None:
+        if self._pending_switch is not None:
+            self._switch(*self._pending_switch)
+            self._pending_switch = None
 
     def _switch(self, at: float, before_va: float, after_va: float) -> None:
         """A load switched on or off: the power factor may change with it.
@@ -233,7 +253,7 @@ class ActivePower:
         # a frame interval (at most 1 Wh). Frames and steps beat against each other, so these
         # errors drift together rather than average out: the bound is that error over the span.
         va = self._va or 0.0
-        point_wh = min(1.0, abs(self._slope) * va * self._frame_s / _WH) if self._uses_va else 1.0
+        point_wh = min(1.0, abs(self._slope) * va * (self._frame_s or 1.0) / _WH) if self._uses_va else 1.0
         self._slope_sigma = point_wh / (steps[-1].vah - steps[0].vah)
         self._intercept = y0 + mean_y - self._slope * (x0 + mean_x)
 
