@@ -187,3 +187,16 @@ def test_a_corrupted_energy_index_is_never_part_of_an_estimate():
     assert all(WATTS not in s for s in seen[40:42])  # forgotten at the rejected value
     assert state.snapshot.groups["rejected_value"] >= 1
     assert seen[-1][WATTS] == pytest.approx(1800, rel=0.02)
+
+
+def test_the_landing_page_shows_watts_next_to_volt_amperes():
+    from linky_exporter.server import landing_page
+
+    state = MeterState("linky", stale_after=30)
+    transmitter = fixed(1800, 0.9)
+    feed(state, transmitter, 90)
+    page = landing_page([state], "/metrics", now=transmitter.meter.now_ms / 1000)
+    assert "<th>active power</th><th>apparent power</th>" in page
+    assert "<td>2000 VA</td>" in page
+    watts = int(page.split(" W</td>")[0].rsplit("<td>", 1)[1])
+    assert abs(watts - 1800) <= 18
