@@ -15,9 +15,10 @@ are compared with the truth of that instant:
 (c) apparent power taken as active power (``linky_apparent_power_volt_amperes``).
 
 Errors are relative to the truth, in %, over the scrapes from 60 s after the
-start (scrapes are offset by 7.3 s from the household's whole-minute switching). Load steps: how long after a change each answer first stays within 3 %
-of the new load for the rest of the step, in seconds and in register steps
-(watt-hours counted meanwhile). Targets: (a) within 3 % at >= 300 W after 60 s,
+start (scrapes are offset by 7.3 s from the household's whole-minute switching).
+Load steps: how long after a change each answer first stays within 3 % of the
+new load for the rest of the step, in seconds and in register steps (watt-hours
+counted meanwhile). Targets: (a) within 3 % at >= 300 W after 60 s,
 steps followed within 3 register steps, every figure better than (b) and (c).
 """
 

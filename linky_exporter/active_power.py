@@ -16,9 +16,12 @@ apparent energy (the time-integral of VA). So, per direction:
   offset (where between two steps the register started) drops out;
 * active power = power factor x the latest VA, so a load that switches on or
   off is followed from the next frame, as VA is;
-* when the register stops agreeing with the power factor (an appliance with
-  another power factor came on), the window restarts from where the
-  disagreement began;
+* a load switching on or off (a jump in VA) may bring another power factor:
+  the window restarts, and the factor last fitted at that level of VA (or the
+  previous one) stands in until the new load's own steps are many and spread
+  enough, or disagree with it;
+* when the register stops agreeing with the fitted line, the window restarts
+  from where the disagreement began;
 * honest decay: with no step for T seconds, less than 1 Wh was used in T
   seconds, so the power shown is never above 1 Wh / T;
 * nothing is shown until ``MIN_STEPS`` steps are known, and everything is
@@ -78,7 +81,7 @@ class ActivePower:
     """The estimator for one meter and one direction (drawn or injected)."""
 
     def __init__(self) -> None:
-        self._frame_s: float | None = None  # mean time between frames: the source's pace outlives a reset
+        self._frame_s: float | None = None  # mean time between frames: the pace outlives a reset
         self.reset()
 
     def reset(self) -> None:
@@ -109,8 +112,9 @@ class ActivePower:
         if last is not None:
             gap = at - last
             pace = self._frame_s
-            if gap < 0 or (gap > MAX_GAP_S and pace is not None and gap > GAP_FRAMES * pace) or (va is None) != (self._va is None):
-                self.reset()  # silence, a clock going back, or VA appearing/vanishing: nothing spans it
+            silence = gap > MAX_GAP_S and pace is not None and gap > GAP_FRAMES * pace
+            if gap < 0 or silence or (va is None) != (self._va is None):
+                self.reset()  # a clock going back, silence, or VA appearing/vanishing: nothing spans it
                 last = None
             else:
                 self._frame_s = gap if pace is None else pace + (gap - pace) / 16
@@ -126,7 +130,7 @@ class ActivePower:
         # Frames minutes apart (a simulated meter running fast) see a different load each
         # time: no switch is told apart there, the fit simply spans them.
         steady_pace = (self._frame_s or 0.0) <= MAX_GAP_S
-        if steady_pace and va is not None and previous is not None and abs(va - previous) > max(JUMP_VA, JUMP_SHARE * max(va, previous)):
+        if steady_pace and va is not None and previous is not None and _jump(previous, va):
             # Applied after this frame's confirmed energy, which is the previous frame's
             # register (one frame late, for the index guard): that step is the old load's.
             self._pending_switch = (at, previous, va)
@@ -157,7 +161,8 @@ class ActivePower:
         if self._slope is None or not self._ready or self._va_at is None:
             return None
         slope = self._slope
-        if self._prior is not None and (self._segment_steps < SEGMENT_STEPS or self._slope_sigma > PRIOR_SIGMA / 2):
+        own_too_weak = self._segment_steps < SEGMENT_STEPS or self._slope_sigma > PRIOR_SIGMA / 2
+        if self._prior is not None and own_too_weak:
             slope = self._prior  # the new load's own steps are too few, or too close together, yet
         if self._uses_va:
             watts = max(0.0, slope * (self._va or 0.0))
@@ -271,7 +276,9 @@ class MeterPower:
     def reset(self) -> None:
         self._estimators.clear()
 
-    def observe(self, direction: str, at: float, va: float | None, confirmed: tuple[float, int] | None, rejected: bool) -> None:
+    def observe(
+        self, direction: str, at: float, va: float | None, confirmed: tuple[float, int] | None, rejected: bool
+    ) -> None:
         """A frame at ``at``: the direction's VA, the index guard's last confirmed (time, Wh), and
         whether the guard rejected a value in it (then nothing is computed across it)."""
         estimator = self._estimators.setdefault(direction, ActivePower())
@@ -291,6 +298,10 @@ class MeterPower:
             if estimate.power_factor is not None:
                 out[(POWER_FACTOR, (direction,))] = estimate.power_factor
         return out
+
+
+def _jump(before_va: float, after_va: float) -> bool:
+    return abs(after_va - before_va) > max(JUMP_VA, JUMP_SHARE * max(before_va, after_va))
 
 
 def _band(va: float) -> int:

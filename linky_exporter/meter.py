@@ -160,7 +160,8 @@ class MeterState:
         self._drop_power_samples()
 
     def _drop_power_samples(self) -> None:
-        self._samples = {key: value for key, value in self._samples.items() if key[0] not in (ACTIVE_POWER, POWER_FACTOR)}
+        estimates = (ACTIVE_POWER, POWER_FACTOR)
+        self._samples = {key: value for key, value in self._samples.items() if key[0] not in estimates}
 
     def flush(self) -> None:
         """Publish everything now (the source has ended)."""

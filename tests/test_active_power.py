@@ -200,3 +200,15 @@ def test_the_landing_page_shows_watts_next_to_volt_amperes():
     assert "<td>2000 VA</td>" in page
     watts = int(page.split(" W</td>")[0].rsplit("<td>", 1)[1])
     assert abs(watts - 1800) <= 18
+
+
+def test_a_meter_silent_past_stale_after_starts_from_nothing():
+    state = MeterState("linky", stale_after=30)
+    transmitter = fixed(1800, 0.9)
+    assert WATTS in feed(state, transmitter, 60)[-1]
+    silent_until = transmitter.meter.now_ms + 40_000
+    while transmitter.meter.now_ms < silent_until:
+        transmitter.next_emission()  # frames lost: the line is silent for 40 s
+    after = feed(state, transmitter, 3)
+    assert all(WATTS not in seen for seen in after)
+    assert WATTS in feed(state, transmitter, 60)[-1]
