@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from linky_exporter.meter import MeterState
@@ -72,7 +73,7 @@ def simulate(url: str, seconds: float, scrape_s: float = SCRAPE_S) -> Run:
     start_s = meter.start_ms / 1000
     state = MeterState("linky", stale_after=30.0)
     run = Run()
-    energy: list[tuple[float, float]] = []  # (scrape time, counter in J)
+    energy: deque[tuple[float, float]] = deque()  # (scrape time, counter in J) over the rate window
     next_scrape = scrape_s + SCRAPE_OFFSET_S
     start_wh = meter.truth().imported_wh
     pending = transmitter.next_emission()
@@ -96,7 +97,9 @@ def simulate(url: str, seconds: float, scrape_s: float = SCRAPE_S) -> Run:
             samples = state.snapshot.fresh_samples(next_scrape)
             if ENERGY in samples:
                 energy.append((next_scrape, samples[ENERGY]))
-            window = [(t, j) for t, j in energy if t > next_scrape - RATE_WINDOW_S]
+            while energy and energy[0][0] <= next_scrape - RATE_WINDOW_S:
+                energy.popleft()
+            window = list(energy)
             rate = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0]) if len(window) >= 2 else None
             tick = round((start_s + next_scrape) * 1000)
             tick -= tick % meter.tick_ms
