@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from linky_exporter.simulator import generate
@@ -110,6 +111,48 @@ def test_mode_switch_from_historique_to_standard():
     assert _window(seen[switch][0], 20 / 60, 22 / 60)
     # The same indexes on both sides of the switch.
     assert seen[switch - 1][2].supplier_energy_wh[2] <= seen[switch][2].supplier_energy_wh[2]
+
+
+def test_meter_swap_puts_another_serial_on_the_same_line_with_its_own_truth():
+    tx = transmitter("simulated://standard?contract=hc&seed=3&start=2024-01-15T21:00&speed=20"
+                     "&scenario=meter_swap&swap_at=5m&swap_seed=4")
+    seen = emissions(tx, 40)
+    serials = [r.serial for _, _, r in seen]
+    swap = serials.index(serials[-1])
+    assert len(set(serials)) == 2 and set(serials[swap:]) == {serials[-1]}
+    assert _at(seen[swap][0]) >= datetime(2024, 1, 15, 21, 5, tzinfo=PARIS) > _at(seen[swap - 1][0])
+    old, new = tx.meters
+    assert (old.address, new.address) == (serials[0], serials[-1])
+    assert new.config.seed == 4 and new.config.scenarios.names == ()
+    # Each meter's registers are its own truth; the old one's stop at the swap, after its last frame.
+    assert seen[swap - 1][2].energy_imported_wh <= math.floor(old.truth().imported_wh) < seen[swap - 1][2].energy_imported_wh + 20
+    assert seen[-1][2].energy_imported_wh == math.floor(new.truth().imported_wh)
+    assert old.truth().time_ms == round(datetime(2024, 1, 15, 21, 5, tzinfo=PARIS).timestamp() * 1000)
+
+
+def test_a_fresh_meter_starts_at_zero():
+    tx = transmitter("simulated://historique?contract=hc&seed=3&start=2024-01-15T21:00&speed=20"
+                     "&scenario=meter_swap&swap_at=1m&swap_fresh=1")
+    seen = emissions(tx, 20)
+    assert seen[0][2].energy_imported_wh > 1_000_000
+    assert seen[-1][2].serial == tx.meters[1].address != seen[0][2].serial
+    assert seen[-1][2].energy_imported_wh < 1000
+    assert tx.meters[1].config.seed == 4  # seed + 1 by default
+
+
+def test_swap_options_are_checked():
+    import pytest
+
+    with pytest.raises(ValueError, match="^swap_seed: gives the same serial"):
+        transmitter("simulated://standard?seed=3&scenario=meter_swap&swap_seed=10003")
+    with pytest.raises(ValueError, match="^swap_fresh: bad value"):
+        transmitter("simulated://standard?scenario=meter_swap&swap_fresh=2")
+    with pytest.raises(ValueError, match="^swap_at: this option needs scenario=meter_swap"):
+        transmitter("simulated://standard?swap_at=1m")
+
+
+def _at(emission) -> datetime:
+    return local_datetime(emission.sim_ms)
 
 
 def test_noise_rates_parity_and_eot_interruptions():
