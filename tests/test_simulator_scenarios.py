@@ -187,3 +187,16 @@ def test_same_seed_same_bytes():
     noisy = "simulated://historique?start=2024-01-15T19:00&seed=42&scenario=noise"
     assert generate(noisy, 40) == generate(noisy, 40)
     assert generate(url, 40) != generate(url.replace("seed=42", "seed=43"), 40)
+
+
+def test_a_silence_with_silent_for_ends_and_the_meter_kept_counting():
+    tx = transmitter("simulated://standard?contract=hc&seed=3&start=2024-01-15T21:00&speed=20"
+                     "&scenario=silent&silent_at=1m&silent_for=2m")
+    seen = emissions(tx, 60)
+    times = [_at(e) for e, _, _ in seen]
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    assert max(gaps) >= 120 and sorted(gaps)[-2] < 60  # one silence of two minutes
+    silence = gaps.index(max(gaps))
+    assert times[silence] < datetime(2024, 1, 15, 21, 1, tzinfo=PARIS) <= times[silence + 1] - timedelta(minutes=2)
+    assert seen[silence + 1][0].start_us >= 180 / 20 * 1e6  # in line time too: paced, the line is silent
+    assert seen[-1][2].energy_imported_wh == math.floor(tx.meter.truth().imported_wh)

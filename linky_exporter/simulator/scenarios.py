@@ -66,6 +66,7 @@ class Scenarios:
     overvoltage: Window | None = None
     overvoltage_volts: int = 256
     silent_at: Instant | None = None
+    silent_for_s: float | None = None  # None: silent for good
     switch_at: Instant | None = None
     swap_at: Instant | None = None
     swap_seed: int | None = None  # None with "meter_swap": the seed + 1
@@ -135,7 +136,7 @@ SCENARIO_OPTIONS: dict[str, dict[str, tuple[Callable[[str], object], object]]] =
         "overvoltage_for": (parse_duration, 300.0),
         "overvoltage_volts": (_volts, 256),
     },
-    "silent": {"silent_at": (Instant.parse, Instant(offset_s=60))},
+    "silent": {"silent_at": (Instant.parse, Instant(offset_s=60)), "silent_for": (parse_duration, None)},
     "mode_switch": {"switch_at": (Instant.parse, Instant(offset_s=60))},
     "meter_swap": {
         "swap_at": (Instant.parse, Instant(offset_s=60)),
@@ -192,6 +193,7 @@ def parse_scenarios(names: list[str], options: dict[str, str]) -> Scenarios:
         overvoltage=window("overvoltage", "overvoltage"),
         overvoltage_volts=get("overvoltage_volts"),
         silent_at=get("silent_at") if "silent" in names else None,
+        silent_for_s=get("silent_for"),
         switch_at=get("switch_at") if "mode_switch" in names else None,
         swap_at=get("swap_at") if "meter_swap" in names else None,
         swap_seed=get("swap_seed"),

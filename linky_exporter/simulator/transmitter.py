@@ -53,6 +53,10 @@ class Transmitter:
         scen = config.scenarios
         start_ms = self.meter.start_ms
         self.silent_ms = scen.silent_at.resolve_ms(start_ms) if scen.silent_at else None
+        # The end of a silence that does not last for good (a line that comes back).
+        self.silent_end_ms = (
+            None if self.silent_ms is None or scen.silent_for_s is None else self.silent_ms + round(scen.silent_for_s * 1000)
+        )
         self.switch_ms = scen.switch_at.resolve_ms(start_ms) if scen.switch_at else None
         self.swap_ms = scen.swap_at.resolve_ms(start_ms) if scen.swap_at else None
         self.noise = scen.noise
@@ -73,8 +77,13 @@ class Transmitter:
             return None
         sim_ms = self.clock.at_line_us(self.line_us)
         if self.silent_ms is not None and sim_ms >= self.silent_ms:
-            self.silent = True
-            return None
+            if self.silent_end_ms is None:
+                self.silent = True
+                return None
+            # Nothing on the line until the silence ends; the meter keeps counting.
+            self.line_us = max(self.line_us, self.clock.line_us_at(self.silent_end_ms))
+            self.silent_ms = None
+            sim_ms = self.clock.at_line_us(self.line_us)
         if self.switch_ms is not None and sim_ms >= self.switch_ms:
             self.mode = Mode.STANDARD
         if self.swap_ms is not None and sim_ms >= self.swap_ms:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .kit import (Layout, dashboard, datasource_variable, gauge, meter_variable, override, query_variable, stat,
                   target, thresholds, timeseries, value_map)
-from .promql import current_tariff_name, sel, stateset_code
+from .promql import by_meter, current_tariff_name, sel, stateset_code
 
 UID = "linky-live"
 
@@ -17,8 +17,9 @@ BREAKER_MAP = value_map({0: ("closed", "green"), 1: ("open: over-power", "red"),
                          5: ("open: overheating (I > max)", "red"), 6: ("open: overheating (I < max)", "red"),
                          7: ("unknown", "orange")})
 NO_YES = value_map({0: ("no", "green"), 1: ("YES", "red")})
-ACTIVE_POWER = f"rate({sel('linky_energy_imported_joules_total')}[$__rate_interval])"
-EXPORT_POWER = f"rate({sel('linky_energy_exported_joules_total')}[$__rate_interval])"
+# Per serial, then summed: across a meter change, no spike (docs/metrics.md).
+ACTIVE_POWER = by_meter(f"rate({sel('linky_energy_imported_joules_total')}[$__rate_interval])")
+EXPORT_POWER = by_meter(f"rate({sel('linky_energy_exported_joules_total')}[$__rate_interval])")
 IMPORT_VA = sel("linky_apparent_power_volt_amperes", direction="import")
 EXPORT_VA = sel("linky_apparent_power_volt_amperes", direction="export")
 # Standard meters without a Tempo contract send the STGE colour bits as 0 (unknown) for
