@@ -7,11 +7,12 @@ night, a few hundred watts):
 - ``up``: a meter at 9.4 MWh replaced (same line) by one at 45.2 MWh (``meter_swap``);
 - ``down``: a meter at 37.4 MWh replaced by a new one at 0 Wh (``swap_fresh=1``);
 - ``switch``: a historique meter switched to standard by Enedis (``mode_switch``);
+- ``back``: a standard meter switched back to historique;
 - ``silent``: a line that goes silent for longer than ``--tic.stale-after``, then comes back;
 - ``moved``: a meter behind ``simulate --tcp`` and a relay standing for the dongle: the
   dongle is unplugged then plugged back, then its exporter is restarted.
 
-The first four are read by one exporter in-process; ``moved`` by a second exporter on a
+The first five are read by one exporter in-process; ``moved`` by a second exporter on a
 fixed port, so that Prometheus scrapes it again after the restart. Prometheus scrapes both
 every quarter second and evaluates the shipped rule files, their group intervals shortened to
 one second (the expressions are the shipped ones).
@@ -56,6 +57,7 @@ METERS = {
     "up": f"simulated://standard?{COMMON}&seed=25&scenario=meter_swap&swap_at={CHANGE_S * SPEED}s&swap_seed=20",
     "down": f"simulated://standard?{COMMON}&seed=27&scenario=meter_swap&swap_at={CHANGE_S * SPEED}s&swap_fresh=1",
     "switch": f"simulated://historique?{COMMON}&seed=23&scenario=mode_switch&switch_at={CHANGE_S * SPEED}s",
+    "back": f"simulated://standard?{COMMON}&seed=22&scenario=mode_switch&switch_at={CHANGE_S * SPEED}s",
     "silent": f"simulated://standard?{COMMON}&seed=24&scenario=silent&silent_at={4 * SPEED}s&silent_for={6 * SPEED}s",
 }
 MOVED = f"simulated://standard?{COMMON}&seed=29"
@@ -241,6 +243,7 @@ def wait_for_every_change(prometheus: PrometheusServer, exporter: Exporter, star
     poll(lambda: time.time() > started + CHANGE_S + 4 and all(
         value(prometheus, f'count(count by (serial) (count_over_time({ENERGY}{{meter="{m}"}}[5m])))') == 2 for m in SWAPPED)
         and value(prometheus, f'count(count_over_time(linky_meter_info{{meter="switch",mode="standard"}}[5m]))')
+        and value(prometheus, f'count(count_over_time(linky_meter_info{{meter="back",mode="historique"}}[5m]))')
         and holds(prometheus, 'min_over_time(linky_up{meter="silent"}[5m]) == 0 and linky_up{meter="silent"} == 1'),
         timeout=40, what="both swaps, the mode switch and the silent line's return")
     # a few more readings of the new series, and rules evaluated on them
@@ -308,10 +311,11 @@ def check_the_simulated_changes_happened(run):
         # one warning per swap, naming both serials
         warnings = [line for line in run["log"].splitlines() if f'msg="meter {meter}: serial changed' in line]
         assert len(warnings) == 1 and "level=warn" in warnings[0] and all(serial in warnings[0] for serial in expected), warnings
-    assert len(samples(prometheus, f'{ENERGY}{{meter="switch"}}', at)) == 1  # the same meter: one series
-    modes = samples(prometheus, 'linky_meter_info{meter="switch"}', at, "mode")
-    assert set(modes) == {("historique",), ("standard",)}
-    assert "serial changed" not in "".join(line for line in run["log"].splitlines() if "meter switch:" in line or "meter silent:" in line)
+    for meter in ("switch", "back"):
+        assert len(samples(prometheus, f'{ENERGY}{{meter="{meter}"}}', at)) == 1  # the same meter: one series
+        modes = samples(prometheus, f'linky_meter_info{{meter="{meter}"}}', at, "mode")
+        assert set(modes) == {("historique",), ("standard",)}
+    assert "serial changed" not in "".join(line for line in run["log"].splitlines() if any(f"meter {m}:" in line for m in ("switch", "back", "silent")))
 
 
 def check_no_scrape_pairs_a_meter_with_the_other_ones_energy(run):

@@ -200,3 +200,16 @@ def test_a_silence_with_silent_for_ends_and_the_meter_kept_counting():
     assert times[silence] < datetime(2024, 1, 15, 21, 1, tzinfo=PARIS) <= times[silence + 1] - timedelta(minutes=2)
     assert seen[silence + 1][0].start_us >= 180 / 20 * 1e6  # in line time too: paced, the line is silent
     assert seen[-1][2].energy_imported_wh == math.floor(tx.meter.truth().imported_wh)
+
+
+def test_mode_switch_back_from_standard_to_historique():
+    tx = transmitter("simulated://standard?contract=hc&start=2024-01-15T12:00&scenario=mode_switch&switch_at=10s")
+    seen = emissions(tx, 40)
+    modes = [frame.mode for _, frame, _ in seen]
+    switch = modes.index(Mode.HISTORIQUE)
+    assert set(modes[:switch]) == {Mode.STANDARD} and set(modes[switch:]) == {Mode.HISTORIQUE}
+    assert {e.baud for e, _, _ in seen[switch:]} == {1200}
+    before, after = seen[switch - 1][2], seen[switch][2]
+    assert before.serial == after.serial
+    assert before.supplier_energy_wh[1] <= after.supplier_energy_wh[1] and before.supplier_energy_wh[2] <= after.supplier_energy_wh[2]
+    assert after.energy_imported_wh == after.supplier_energy_wh[1] + after.supplier_energy_wh[2]

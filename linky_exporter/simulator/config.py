@@ -35,8 +35,8 @@ class SimulatorConfig:
             raise ValueError("speed: must be a positive number of simulated seconds per second")
         if self.start is not None and self.start.tzinfo is None:
             raise ValueError("start: must be an aware datetime")
-        if self.mode is Mode.STANDARD and "mode_switch" in self.scenarios:
-            raise ValueError("scenario: mode_switch moves a historique meter to standard; use simulated://historique")
+        if self.mode is Mode.STANDARD and self.producer and "mode_switch" in self.scenarios:
+            raise ValueError("scenario: mode_switch would move a producer to historique, which has no producer labels")
         if "tempo_red" in self.scenarios and self.contract != "tempo":
             raise ValueError("scenario: tempo_red needs contract=tempo")
         if "ejp_notice" in self.scenarios and self.contract != "ejp":

@@ -3,7 +3,7 @@
 The transmitter owns the meter and decides what each next emission is: a long
 or short frame (historique three-phase sends cycles of 20 short frames + 1 long
 frame until one minute after the last over-current), in which mode (the
-mode_switch scenario moves a historique meter to standard), from which meter
+mode_switch scenario moves a meter to the other mode), from which meter
 (the meter_swap scenario puts another meter, another serial, on the same line),
 damaged or not (noise), or nothing ever again (silent). Line time advances by each emission's
 duration at 10 bits per character, plus a short gap between frames, so the
@@ -85,7 +85,8 @@ class Transmitter:
             self.silent_ms = None
             sim_ms = self.clock.at_line_us(self.line_us)
         if self.switch_ms is not None and sim_ms >= self.switch_ms:
-            self.mode = Mode.STANDARD
+            # The other mode, once (Enedis switches meters remotely, usually to standard).
+            self.mode = Mode.STANDARD if self.config.mode is Mode.HISTORIQUE else Mode.HISTORIQUE
         if self.swap_ms is not None and sim_ms >= self.swap_ms:
             self._swap_meter(self.swap_ms)
         meter = self.meter
