@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from linky_exporter.meter import MeterState
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
@@ -143,7 +145,9 @@ def test_the_collector_cache_follows_every_new_snapshot():
 
 
 def _energy(samples: dict) -> dict:
-    return {key: value for key, value in samples.items() if key[0].startswith(("linky_energy", "linky_reactive"))}
+    registers = {"linky_energy_imported_joules_total", "linky_energy_exported_joules_total",
+                 "linky_energy_imported_by_index_joules_total", "linky_reactive_energy_varh_total"}
+    return {key: value for key, value in samples.items() if key[0] in registers}
 
 
 
@@ -204,19 +208,25 @@ def test_no_energy_before_the_serial_is_known():
     assert {key[1][0] for key in _energy(state.snapshot.fresh_samples(3.0))} == {"021861348497"}
 
 
-def test_a_switch_from_historique_to_standard_keeps_every_energy_series_going():
+@pytest.mark.parametrize("mode,after", [("historique", "standard"), ("standard", "historique")])
+def test_a_mode_switch_keeps_every_energy_series_going(mode, after):
     state = MeterState("linky", stale_after=30)
-    url = "simulated://historique?contract=hc&seed=5&start=2024-01-10T21:59&scenario=mode_switch&switch_at=20s"
+    url = f"simulated://{mode}?contract=hc&seed=5&start=2024-01-10T21:59&scenario=mode_switch&switch_at=20s"
     seen = feed_emissions(state, url, 40)
     previous: dict = {}
     for samples in seen:
         energy = _energy(samples)
         for key, value in previous.items():
+            labels = key[1]
+            if key[0] == "linky_reactive_energy_varh_total" or labels[1:2] == ("distributor",) or (
+                    labels[1:2] == ("supplier",) and int(labels[2]) > 2):
+                continue  # standard only: distributor indexes, reactive energy, supplier indexes 3-10
             assert key in energy, f"{key} stopped at the switch"
             assert energy[key] >= value
-        previous = energy
-    assert state.snapshot.identity["mode"] == "standard"
+        previous = {**previous, **energy}
+    assert state.snapshot.identity["mode"] == after
     total = ("linky_energy_imported_joules_total", (state.snapshot.identity["serial"],))
-    supplier = sum(v for k, v in previous.items() if k[0] == "linky_energy_imported_by_index_joules_total" and k[1][1] == "supplier")
-    assert previous[total] == supplier
+    exposed = seen[-1]
+    supplier = sum(v for k, v in _energy(exposed).items() if k[0] == "linky_energy_imported_by_index_joules_total" and k[1][1] == "supplier")
+    assert _energy(exposed)[total] == supplier
     assert state.snapshot.groups["rejected_value"] == 0
