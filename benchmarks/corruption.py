@@ -74,14 +74,15 @@ def clean_values(reading_frame) -> dict[SampleKey, float]:
     state.record_chunk(0, [(reading_frame, read_frame(reading_frame))], clock=0.0, now=0.0)
     values = {key: value for key, (value, _) in state.snapshot.samples.items()}
     reading = read_frame(reading_frame)
+    serial = reading.serial
     energy = {
-        ("linky_energy_imported_joules_total", ()): reading.energy_imported_wh,
-        ("linky_energy_exported_joules_total", ()): reading.energy_exported_wh,
+        ("linky_energy_imported_joules_total", (serial,)): reading.energy_imported_wh,
+        ("linky_energy_exported_joules_total", (serial,)): reading.energy_exported_wh,
     }
-    energy.update({("linky_energy_imported_by_index_joules_total", ("supplier", str(i))): wh for i, wh in reading.supplier_energy_wh.items()})
-    energy.update({("linky_energy_imported_by_index_joules_total", ("distributor", str(i))): wh for i, wh in reading.distributor_energy_wh.items()})
+    energy.update({("linky_energy_imported_by_index_joules_total", (serial, "supplier", str(i))): wh for i, wh in reading.supplier_energy_wh.items()})
+    energy.update({("linky_energy_imported_by_index_joules_total", (serial, "distributor", str(i))): wh for i, wh in reading.distributor_energy_wh.items()})
     values.update({key: wh * 3600.0 for key, wh in energy.items() if wh is not None})
-    values.update({("linky_reactive_energy_varh_total", (str(q),)): float(v) for q, v in reading.reactive_energy_varh.items()})
+    values.update({("linky_reactive_energy_varh_total", (serial, str(q))): float(v) for q, v in reading.reactive_energy_varh.items()})
     return values
 
 

@@ -22,6 +22,8 @@ LAYOUTS = {
     "historique mono base": ("simulated://historique?contract=base", 70_000),
     "historique mono tempo": ("simulated://historique?contract=tempo", None),
     "historique tri base": ("simulated://historique?phases=3", None),
+    # STX CR LF group CR LF ... CR LF ETX, CR LF between frames (real three-phase captures)
+    "historique tri CR LF": ("simulated://historique?phases=3", None),
     "standard mono base": ("simulated://standard?contract=base", 20_000),
     "standard mono tempo": ("simulated://standard?contract=tempo", None),
     "standard tri producer": ("simulated://standard?phases=3&producer=1&contract=tempo", None),
@@ -50,6 +52,8 @@ def main() -> None:
     print(f"{'layout':24s} {'bytes/frame':>11s} {'framing frames/s':>17s} {'MB/s':>6s} {'with meaning':>13s}  target")
     for name, (url, target) in LAYOUTS.items():
         data = generate(url + "&seed=1&start=2024-01-10T12:00", args.frames)
+        if "CR LF" in name:
+            data = data.replace(b"\x02\n", b"\x02\r\n").replace(b"\r\x03", b"\r\n\x03").replace(b"\x03\x02", b"\x03\r\n\x02")
         best = min(decode(data, False)[0] for _ in range(args.repeat))
         _, valid = decode(data, False)
         assert valid == args.frames, f"{name}: {valid} valid frames of {args.frames}"

@@ -9,6 +9,15 @@ Freshness works per sample: a value disappears when it has not been read for
 carries it (an over-current warning that ended). A frame with a dropped group
 does not make that group's series blink out, and a historique three-phase short
 frame updates only what it carries.
+
+Which physical meter: every series whose value is one of the meter's registers
+(energy, per-index energy, reactive energy) carries the meter's ``serial``
+(ADCO/ADSC), so a replaced meter, or a dongle moved to another meter, begins
+new series instead of making its index look like consumption (docs/metrics.md).
+A new serial is believed once ``SERIAL_CONFIRMATIONS`` consecutive valid frames
+carry it (one corrupted frame whose checksums still pass must not switch
+meters); then one warning is logged and :meth:`MeterState._start_new_meter`
+forgets everything about the previous meter at once.
 """
 
 from __future__ import annotations
@@ -28,8 +37,12 @@ from .tic.reading import Reading
 
 log = logging.getLogger(__name__)
 
-_IMPORTED_TOTAL: SampleKey = ("linky_energy_imported_joules_total", ())
-_POWER_DIRECTIONS = {_IMPORTED_TOTAL: "import", ("linky_energy_exported_joules_total", ()): "export"}
+_IMPORTED_TOTAL = "linky_energy_imported_joules_total"
+_POWER_DIRECTIONS = {_IMPORTED_TOTAL: "import", "linky_energy_exported_joules_total": "export"}
+#: Consecutive valid frames that must carry a new serial before it is believed.
+SERIAL_CONFIRMATIONS = 2
+#: Valid frames without a readable serial after which the meter is taken to have none.
+_FRAMES_WITHOUT_SERIAL = 3
 _BYTES_ONLY_PUBLISH_S = 1.0
 # Historique three-phase over-current bursts: 20 short frames (about 0.7 s each)
 # then one long frame, until a minute after the over-current.
@@ -108,6 +121,9 @@ class MeterState:
         self._version = 0
         self._short_frame_at = float("-inf")
         self._power = MeterPower()  # active power from the registers' steps (active_power.py)
+        self._serial: str | None = None  # the meter the per-meter state below belongs to
+        self._new_serial: tuple[str, int] | None = None  # (serial, consecutive frames) not believed yet
+        self._frames_without_serial = 0
         self.snapshot = self._build_snapshot()
 
     # -- writer side (the reader thread) -------------------------------------------
@@ -167,7 +183,62 @@ class MeterState:
         """Publish everything now (the source has ended)."""
         self._publish()
 
+    def _same_meter(self, reading: Reading) -> bool:
+        """Whether ``reading`` comes from the meter the state describes; switch meters once sure.
+
+        A frame without a serial (its ADCO/ADSC group dropped) is taken to come from
+        the meter already known. A frame from a serial not believed yet is left out.
+        """
+        serial = reading.serial
+        if serial is None:
+            if self._new_serial is not None:
+                return False  # from which meter? Neither would be safe to feed.
+            if self._serial is None:
+                # A meter whose serial never reads (an anonymised capture): serial="".
+                self._frames_without_serial += 1
+                if self._frames_without_serial >= _FRAMES_WITHOUT_SERIAL:
+                    self._serial = ""
+            return True
+        if serial == self._serial:
+            self._new_serial = None
+            return True
+        if self._serial is None:
+            self._serial = serial
+            return True
+        count = self._new_serial[1] + 1 if self._new_serial and self._new_serial[0] == serial else 1
+        if count < SERIAL_CONFIRMATIONS:
+            self._new_serial = (serial, count)
+            return False
+        log.warning(
+            "meter %s: serial changed from %s to %s: the meter was replaced or the dongle moved to another meter; "
+            "its energy series start afresh under serial=%s",
+            self.meter, self._serial or "(none)", serial, serial,
+        )
+        self._start_new_meter(serial)
+        return True
+
+    def _start_new_meter(self, serial: str) -> None:
+        """Forget everything about the previous meter, at once: the one place per-meter state is reset.
+
+        Index guards, values (and so their freshness), identity, tariff names,
+        the cut-off power and the active-power estimates all belong to the meter; the exporter's own counters
+        (frames, groups, bytes, reconnects) belong to the source and go on.
+        """
+        self._serial = serial
+        self._new_serial = None
+        self._guards.clear()
+        self._samples.clear()
+        self._identity.clear()
+        self._tariff_names.clear()
+        self._unknown_seen.clear()
+        self._max_va = None
+        self._phases = None
+        self._short_frame_at = float("-inf")
+        self.reset_power()
+
     def _apply(self, reading: Reading, frame: Frame, clock: float, now: float) -> None:
+        if not self._same_meter(reading):
+            return
         if self._last_frame_at is not None and now - self._last_frame_at > self.stale_after:
             self.reset_power()
         self._last_frame_at = now
@@ -199,22 +270,25 @@ class MeterState:
         if reading.cutoff_power_va:
             self._max_va = float(reading.cutoff_power_va)
         max_va = self._max_va or _FALLBACK_MAX_VA.get(self._phases, _FALLBACK_MAX_VA[None])
+        serial = self._serial
+        if serial is None:
+            return  # no register is exposed before the meter it belongs to is known
         # Historique has no total group: the total is the sum of the index groups.
         derived_total = reading.mode is Mode.HISTORIQUE
         counters: list[tuple[SampleKey, int | None, float]] = [
-            (_IMPORTED_TOTAL, reading.energy_imported_wh, 3600.0),
-            (("linky_energy_exported_joules_total", ()), reading.energy_exported_wh, 3600.0),
+            ((_IMPORTED_TOTAL, (serial,)), reading.energy_imported_wh, 3600.0),
+            (("linky_energy_exported_joules_total", (serial,)), reading.energy_exported_wh, 3600.0),
         ]
         counters += [
-            (("linky_energy_imported_by_index_joules_total", ("supplier", str(i))), wh, 3600.0)
+            (("linky_energy_imported_by_index_joules_total", (serial, "supplier", str(i))), wh, 3600.0)
             for i, wh in reading.supplier_energy_wh.items()
         ]
         counters += [
-            (("linky_energy_imported_by_index_joules_total", ("distributor", str(i))), wh, 3600.0)
+            (("linky_energy_imported_by_index_joules_total", (serial, "distributor", str(i))), wh, 3600.0)
             for i, wh in reading.distributor_energy_wh.items()
         ]
         counters += [
-            (("linky_reactive_energy_varh_total", (str(q),)), varh, 1.0)
+            (("linky_reactive_energy_varh_total", (serial, str(q))), varh, 1.0)
             for q, varh in reading.reactive_energy_varh.items()
         ]
         for key, raw, scale in counters:
@@ -225,16 +299,17 @@ class MeterState:
                 guard = self._guards[key] = IndexGuard()
             before = guard.rejected
             confirmed = guard.update(raw, clock, max_va)
-            if not (derived_total and key == _IMPORTED_TOTAL):  # its index group is already counted
+            if not (derived_total and key[0] == _IMPORTED_TOTAL):  # its index group is already counted
                 self._groups["rejected_value"] += guard.rejected - before
             if confirmed is not None:
                 fresh[key] = confirmed * scale
             elif key in self._samples:
                 fresh[key] = self._samples[key][0]  # keep the last confirmed value alive
-            if key in _POWER_DIRECTIONS:
+            direction = _POWER_DIRECTIONS.get(key[0])
+            if direction is not None:
                 point = (guard.accepted.at, guard.accepted.wh) if guard.accepted else None
-                va = reading.apparent_power_va.get(_POWER_DIRECTIONS[key])
-                self._power.observe(_POWER_DIRECTIONS[key], clock, va, point, guard.rejected > before)
+                va = reading.apparent_power_va.get(direction)
+                self._power.observe(direction, clock, va, point, guard.rejected > before)
         # Recomputed every frame: an estimate that ends (reset, rejected value) disappears at once.
         self._drop_power_samples()
         fresh.update(self._power.samples())

@@ -38,6 +38,7 @@ class MetricSpec:
 
 
 M = "meter"
+S = "serial"  # on the meter's registers: a replaced meter begins new series (docs/metrics.md)
 _SPECS = [
     # -- the meter ------------------------------------------------------------------
     MetricSpec("linky_up", Kind.GAUGE, "1 while valid frames arrive from the meter, 0 once they stop for --tic.stale-after.", (M,)),
@@ -49,17 +50,17 @@ _SPECS = [
         source="ADCO/ADSC, OPTARIF/NGTF, VTIC, STGE",
     ),
     # -- energy ---------------------------------------------------------------------
-    MetricSpec("linky_energy_imported_joules_total", Kind.COUNTER, "Active energy drawn from the grid, total.", (M,), "joules", "EAST; historique: sum of the option's indexes"),
+    MetricSpec("linky_energy_imported_joules_total", Kind.COUNTER, "Active energy drawn from the grid, total.", (M, S), "joules", "EAST; historique: sum of the option's indexes"),
     MetricSpec(
         "linky_energy_imported_by_index_joules_total",
         Kind.COUNTER,
         "Active energy drawn, per tariff index of the supplier or distributor calendar.",
-        (M, "register", "index"),
+        (M, S, "register", "index"),
         "joules",
         "EASF01-10, EASD01-04; historique: BASE, HCHC/HCHP, EJPHN/EJPHPM, BBRHxJx",
     ),
-    MetricSpec("linky_energy_exported_joules_total", Kind.COUNTER, "Active energy injected into the grid, total.", (M,), "joules", "EAIT"),
-    MetricSpec("linky_reactive_energy_varh_total", Kind.COUNTER, "Reactive energy per quadrant, in volt-ampere reactive hours.", (M, "quadrant"), "varh", "ERQ1-4"),
+    MetricSpec("linky_energy_exported_joules_total", Kind.COUNTER, "Active energy injected into the grid, total.", (M, S), "joules", "EAIT"),
+    MetricSpec("linky_reactive_energy_varh_total", Kind.COUNTER, "Reactive energy per quadrant, in volt-ampere reactive hours.", (M, S, "quadrant"), "varh", "ERQ1-4"),
     # -- tariff ---------------------------------------------------------------------
     MetricSpec(
         "linky_tariff_index_info",

@@ -166,7 +166,7 @@ def test_ser2net_restart_recovers(tmp_path):
         line.stop()
 
 
-def test_a_meter_switched_from_historique_to_standard_is_followed():
+def test_a_dongle_moved_from_a_historique_meter_to_a_standard_one_is_followed():
     line = TcpLine()
     hist = fixture_path(LAYOUTS["historique-mono-tempo"][0]).read_bytes()
     std = fixture_path(LAYOUTS["standard-mono-producer"][0]).read_bytes()
@@ -175,10 +175,15 @@ def test_a_meter_switched_from_historique_to_standard_is_followed():
             wait_for(line.connected, what="the exporter to connect")
             line.write(hist)
             wait_for(lambda: exporter.value("linky_exporter_mode_detections_total", mode="historique") == 1, what="historique")
-            line.write(std)
+            line.write(std * 2)  # the capture holds one whole frame
             wait_for(lambda: exporter.value("linky_exporter_mode_detections_total", mode="standard") == 1, what="standard")
-            info = [key for key in exporter.scrape() if key[0] == "linky_meter_info"]
-            assert len(info) == 1 and ("mode", "standard") in info[0][1]
+            # Another serial: believed from its second frame on (docs/metrics.md, "serial").
+            metrics = wait_for(lambda: (m := exporter.scrape()) and any(
+                k[0] == "linky_meter_info" and ("mode", "standard") in k[1] for k in m) and m, what="the new meter")
+            info = [key for key in metrics if key[0] == "linky_meter_info"]
+            assert len(info) == 1
+            # The old meter's energy is gone at once; the new one's waits for its guard.
+            assert not any(k[0] == "linky_energy_imported_joules_total" for k in metrics)
     finally:
         line.stop()
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+from linky_exporter.simulator import Transmitter, parse_url
 from tests.exporter_process import Exporter
 from tests.meter_truth import find_frame, frame_registers
 from tests.promtools import ROOT, PrometheusServer, free_port, poll, prometheus_config, run_tool
@@ -58,7 +59,8 @@ prices:
 
 def backfill(path: Path, target: str, registers: dict[int, int], timestamps: list[float]) -> str:
     """OpenMetrics text: the supplier and total registers at each timestamp, as the linky job scraped them."""
-    labels = f'job="linky",instance="{target}",meter="{METER}"'
+    serial = Transmitter(parse_url(URL)).meter.address  # the same meter: its series go on
+    labels = f'job="linky",instance="{target}",meter="{METER}",serial="{serial}"'
     lines = []
     for index in INDEXES:
         series = f'linky_energy_imported_by_index_joules_total{{{labels},register="supplier",index="{index}"}}'

@@ -292,3 +292,37 @@ def test_no_group_with_a_wrong_checksum_in_a_real_corrupted_capture():
             assert re.fullmatch(r"[A-Z0-9+-]+", label)
             payload = "\t".join([label] + ([group.horodate] if group.horodate else []) + [group.value]) + "\t"
             assert f"\n{payload}{chr(checksum(payload.encode()))}\r".encode() in raw
+
+
+def _crlf_layout(capture: bytes) -> bytes:
+    """A capture's whole frames laid out STX CR LF group CR LF ... group CR LF ETX, CR LF between frames,
+    as a real three-phase historique capture published with the issue is."""
+    body = capture[capture.index(b"\x02") : capture.rindex(b"\x03") + 1]
+    return body.replace(b"\x02\n", b"\x02\r\n").replace(b"\r\x03", b"\r\n\x03").replace(b"\x03\x02", b"\x03\r\n\x02")
+
+
+@pytest.mark.parametrize("name", ["hist_tri_ejp_cbetm__openhab_cbetm-ejp-option-1.tic",
+                                  "hist_mono_tempo_linky__pyteleinfo_captured_frames.tic"])
+@pytest.mark.parametrize("chunk", [None, 1, 7])
+def test_cr_and_lf_around_stx_etx_and_between_frames_are_stray_bytes_not_groups(name, chunk):
+    capture = fixture_path(name).read_bytes()
+    plain, plain_decoder = decode_all(capture[capture.index(b"\x02") : capture.rindex(b"\x03") + 1])
+    crlf = _crlf_layout(capture)
+    assert crlf.count(b"\x02\r\n") == len(plain)
+    frames, decoder = decode_all(crlf, chunk=chunk)
+    assert [f.result for f in frames] == [f.result for f in plain] and all(f.result is FrameResult.VALID for f in plain)
+    assert [f.groups for f in frames] == [f.groups for f in plain]
+    assert decoder.stats.groups_malformed == plain_decoder.stats.groups_malformed == 0
+    assert decoder.stats.groups_valid == plain_decoder.stats.groups_valid
+    # CR after STX, LF before ETX, CR LF between frames
+    assert decoder.stats.stray_bytes == plain_decoder.stats.stray_bytes + 2 * len(plain) + 2 * (len(plain) - 1)
+
+
+def test_real_malformed_groups_are_still_counted_in_the_crlf_layout():
+    bad = b"\nPAPP 02840 /\x0f"  # a corrupted CR: the group never ends
+    data = b"\x02\r" + hist_group("ADCO", "021861348497") + bad + hist_group("IINST", "012") + b"\n\x03"
+    frames, decoder = decode_all(data)
+    assert frames[0].result is FrameResult.VALID and set(frames[0].groups) == {"ADCO", "IINST"}
+    assert decoder.stats.groups_malformed == 1
+    frames, decoder = decode_all(b"\x02\r\nPAPP 0\r\n\x03")  # a group too short to be one
+    assert decoder.stats.groups_malformed == 1

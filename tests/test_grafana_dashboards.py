@@ -139,7 +139,8 @@ def test_ranges_follow_the_rule():
         bucket_offsets = set()
         for function, _metric, _matchers, window in ranges:
             checked += 1
-            assert function in ("rate", "irate", "increase", "last_over_time"), where
+            # max_over_time: which supplier indexes counted in the range or bucket (promql.used_supplier_index)
+            assert function in ("rate", "irate", "increase", "last_over_time", "max_over_time"), where
             if function in ("rate", "irate"):
                 assert window == "$__rate_interval", where
             elif window not in ("$__rate_interval", "$__range") or function == "last_over_time":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from linky_exporter.meter import MeterState
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
@@ -76,7 +78,8 @@ def test_three_phase_overcurrent_bursts_do_not_flap():
 def test_energy_counters_are_one_frame_late_and_never_go_back():
     state = MeterState("linky", stale_after=30)
     seen = feed_emissions(state, "simulated://standard?contract=hc&speed=60&start=2024-01-10T21:50", 60, speed=60)
-    key = ("linky_energy_imported_joules_total", ())
+    serial = state.snapshot.identity["serial"]
+    key = ("linky_energy_imported_joules_total", (serial,))
     values = [s.get(key) for s in seen]
     assert values[0] is None and values[1] is not None
     exposed = [v for v in values if v is not None]
@@ -91,7 +94,7 @@ def test_a_corrupted_index_is_counted_and_never_exposed():
     payload = b"BBRHCJB 018329856"  # +1000 Wh in a second: impossible at 6 kVA
     bad_group = b"\n" + payload + b" " + bytes([(sum(payload) & 0x3F) + 0x20]) + b"\r"
     spiked = frames[2].replace(frames[2][frames[2].index(b"\nBBRHCJB") : frames[2].index(b"\nBBRHPJB")], bad_group)
-    key = ("linky_energy_imported_by_index_joules_total", ("supplier", "1"))
+    key = ("linky_energy_imported_by_index_joules_total", ("021861348497", "supplier", "1"))
     exposed = []
     for i, frame in enumerate(frames[:2] + [spiked] + frames[3:]):
         feed_bytes(state, frame, now=float(i))
@@ -139,3 +142,91 @@ def test_the_collector_reports_every_change_of_connection():
     for flag in [True, False] * 50:  # each change publishes a new snapshot, read by the next scrape
         state.record_connected(flag)
         assert connected() == float(flag)
+
+
+def _energy(samples: dict) -> dict:
+    registers = {"linky_energy_imported_joules_total", "linky_energy_exported_joules_total",
+                 "linky_energy_imported_by_index_joules_total", "linky_reactive_energy_varh_total"}
+    return {key: value for key, value in samples.items() if key[0] in registers}
+
+
+
+def _set_group(frame: bytes, label: bytes, value: bytes) -> bytes:
+    """``frame`` with the group ``label`` holding ``value``, its checksum recomputed (valid)."""
+    start = frame.index(b"\n" + label + b" ") + 1 if b"\n" + label + b" " in frame else frame.index(b"\n" + label + b"\t") + 1
+    end = frame.index(b"\r", start)
+    separator = frame[start + len(label) : start + len(label) + 1]
+    payload = label + separator + value + separator
+    checksum = bytes([(sum(payload if separator == b"\t" else payload[:-1]) & 0x3F) + 0x20])
+    return frame[:start] + payload + checksum + frame[end:]
+
+def test_a_new_serial_is_believed_on_its_second_frame_and_starts_every_per_meter_state_afresh(caplog):
+    state = MeterState("linky", stale_after=30)
+    hist = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
+    frames = [f + b"\x03" for f in hist.split(b"\x03") if b"\x02" in f]
+    old, new = "021861348497", "021961000042"
+    for i, frame in enumerate(frames[:3]):
+        feed_bytes(state, frame, now=float(i))
+    before = _energy(state.snapshot.fresh_samples(2.0))
+    assert before and all(key[1][0] == old for key in before)
+    # One frame with another serial (a corrupted ADCO whose checksum passes): ignored.
+    feed_bytes(state, _set_group(frames[3], b"ADCO", new.encode()), now=3.0)
+    assert _energy(state.snapshot.fresh_samples(3.0)).keys() == before.keys()
+    assert state.snapshot.identity["serial"] == old
+    feed_bytes(state, frames[4], now=4.0)
+    assert state.snapshot.identity["serial"] == old
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    # Two in a row: another meter. Its index is far lower (a new meter): nothing is rejected.
+    fresh = [_set_group(_set_group(f, b"ADCO", new.encode()), b"BBRHCJB", b"%09d" % (1000 + i)) for i, f in enumerate(frames[5:8])]
+    rejected = state.snapshot.groups["rejected_value"]
+    feed_bytes(state, fresh[0], now=5.0)
+    assert state.snapshot.identity["serial"] == old
+    feed_bytes(state, fresh[1], now=6.0)
+    snap = state.snapshot
+    assert snap.identity["serial"] == new
+    assert _energy(snap.fresh_samples(6.0)) == {}  # the old meter's are gone, the new one's await confirmation
+    feed_bytes(state, fresh[2], now=7.0)
+    after = _energy(state.snapshot.fresh_samples(7.0))
+    assert after and all(key[1][0] == new for key in after)
+    assert after[("linky_energy_imported_by_index_joules_total", (new, "supplier", "1"))] == 1001 * 3600
+    assert state.snapshot.groups["rejected_value"] == rejected
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and old in warnings[0] and new in warnings[0] and "replaced" in warnings[0]
+
+
+def test_no_energy_before_the_serial_is_known():
+    state = MeterState("linky", stale_after=30)
+    hist = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
+    frames = [f + b"\x03" for f in hist.split(b"\x03") if b"\x02" in f]
+    start = frames[0].index(b"\nADCO")
+    anonymous = [f[:start] + f[f.index(b"\r", start + 1) + 1 :] for f in frames[:2]]
+    for i, frame in enumerate(anonymous):
+        feed_bytes(state, frame, now=float(i))
+    assert _energy(state.snapshot.fresh_samples(1.0)) == {}
+    feed_bytes(state, frames[2], now=2.0)
+    feed_bytes(state, frames[3], now=3.0)
+    assert {key[1][0] for key in _energy(state.snapshot.fresh_samples(3.0))} == {"021861348497"}
+
+
+@pytest.mark.parametrize("mode,after", [("historique", "standard"), ("standard", "historique")])
+def test_a_mode_switch_keeps_every_energy_series_going(mode, after):
+    state = MeterState("linky", stale_after=30)
+    url = f"simulated://{mode}?contract=hc&seed=5&start=2024-01-10T21:59&scenario=mode_switch&switch_at=20s"
+    seen = feed_emissions(state, url, 40)
+    previous: dict = {}
+    for samples in seen:
+        energy = _energy(samples)
+        for key, value in previous.items():
+            labels = key[1]
+            if key[0] == "linky_reactive_energy_varh_total" or labels[1:2] == ("distributor",) or (
+                    labels[1:2] == ("supplier",) and int(labels[2]) > 2):
+                continue  # standard only: distributor indexes, reactive energy, supplier indexes 3-10
+            assert key in energy, f"{key} stopped at the switch"
+            assert energy[key] >= value
+        previous = {**previous, **energy}
+    assert state.snapshot.identity["mode"] == after
+    total = ("linky_energy_imported_joules_total", (state.snapshot.identity["serial"],))
+    exposed = seen[-1]
+    supplier = sum(v for k, v in _energy(exposed).items() if k[0] == "linky_energy_imported_by_index_joules_total" and k[1][1] == "supplier")
+    assert _energy(exposed)[total] == supplier
+    assert state.snapshot.groups["rejected_value"] == 0

@@ -19,18 +19,20 @@ from collections.abc import Iterator
 
 import pytest
 
+from linky_exporter.simulator import SimulatedMeter, parse_url
 from tests.exporter_process import Exporter
 from tests.promtools import DEPLOY, PrometheusServer, free_port, poll, prometheus_config
 
 ARRIVAL_TIMEOUT = 60  # seconds; a bound for the wait, not an assertion on speed
 METER_URL = "simulated://standard?seed=11&start=2025-01-14T18:30"  # dinner time: the house draws power
+SERIAL = SimulatedMeter(parse_url(METER_URL)).address  # the energy series carry it
 
 
 @pytest.fixture(scope="module")
 def exporter() -> Iterator[Exporter]:
     with Exporter("--tic.mode", "standard", "--tic.source", f"linky={METER_URL}") as running:
         # the energy registers are served once the index guard has seen them twice
-        poll(lambda: running.value("linky_energy_imported_joules_total"), timeout=ARRIVAL_TIMEOUT,
+        poll(lambda: running.value("linky_energy_imported_joules_total", serial=SERIAL), timeout=ARRIVAL_TIMEOUT,
              what="the exporter serving the meter's energy")
         yield running
 
@@ -94,7 +96,7 @@ def values(server: PrometheusServer, expr: str) -> list[float]:
 
 
 def test_agent_remote_writes_the_meter_series_to_the_receiver(exporter, receiver, agent):
-    before = exporter.value("linky_energy_imported_joules_total")
+    before = exporter.value("linky_energy_imported_joules_total", serial=SERIAL)
     target = exporter_target(exporter)
     selector = f'{{job="linky",instance="{target}",meter="linky",site="home"}}'
     arrived = poll(lambda: values(receiver, "linky_up" + selector), timeout=ARRIVAL_TIMEOUT,
@@ -103,7 +105,7 @@ def test_agent_remote_writes_the_meter_series_to_the_receiver(exporter, receiver
 
     energy = poll(lambda: values(receiver, "linky_energy_imported_joules_total" + selector), timeout=ARRIVAL_TIMEOUT,
                   what="the energy counter in the receiver")
-    after = exporter.value("linky_energy_imported_joules_total")
+    after = exporter.value("linky_energy_imported_joules_total", serial=SERIAL)
     # the meter's own register (whole Wh), as served by the exporter while the agent ran
     assert len(energy) == 1 and before <= energy[0] <= after and energy[0] % 3600 == 0, (before, energy, after)
 
@@ -139,7 +141,7 @@ def test_central_prometheus_federates_the_pi(tmp_path, exporter):
                     what="linky_up federated from the Pi") == [1.0]
         energy = poll(lambda: values(central, "linky_energy_imported_joules_total" + selector),
                       timeout=ARRIVAL_TIMEOUT, what="the energy counter federated from the Pi")
-        assert energy[0] % 3600 == 0 and energy[0] <= exporter.value("linky_energy_imported_joules_total")
+        assert energy[0] % 3600 == 0 and energy[0] <= exporter.value("linky_energy_imported_joules_total", serial=SERIAL)
         # a recorded series of the Pi's rules (second match[] selector)
         power = poll(lambda: values(central, "meter:linky_active_power_watts:rate5m" + selector),
                      timeout=ARRIVAL_TIMEOUT, what="the Pi's recorded power federated")

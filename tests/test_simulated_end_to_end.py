@@ -41,7 +41,8 @@ def test_every_layout_through_a_pty_into_one_exporter():
 
         def all_counting():
             metrics = exporter.scrape()
-            return all(has(metrics, "linky_energy_imported_joules_total", meter=name) for name in LAYOUTS) and metrics
+            counting = {dict(key[1])["meter"] for key in metrics if key[0] == "linky_energy_imported_joules_total"}
+            return counting == set(LAYOUTS) and metrics
 
         metrics = wait_for(all_counting, timeout=40, what="every meter's energy counter")
     for name in LAYOUTS:
@@ -87,18 +88,19 @@ def test_what_the_exporter_exposes_agrees_with_the_simulators_ground_truth(url):
     # three frames of simulated time at the reference power (x2 for margin).
     frame_s = (2.3 if "historique" in url else 1.6) * speed
     slack_wh = 2 * 3 * frame_s * lines[-1].meter.reference_va / 3600
-    exposed_wh = samples[("linky_energy_imported_joules_total", ())] / 3600
+    serial = lines[-1].meter.address
+    exposed_wh = samples[("linky_energy_imported_joules_total", (serial,))] / 3600
     assert exposed_wh == int(exposed_wh)  # Wh x 3600, exactly
     assert float(truth.imported_wh) - slack_wh <= exposed_wh <= float(truth.imported_wh)
     exposed_indexes = {
-        int(k[1][1]): v / 3600 for k, v in samples.items()
-        if k[0] == "linky_energy_imported_by_index_joules_total" and k[1][0] == "supplier"
+        int(k[1][2]): v / 3600 for k, v in samples.items()
+        if k[0] == "linky_energy_imported_by_index_joules_total" and k[1][:2] == (serial, "supplier")
     }
     assert len(exposed_indexes) == (10 if "standard" in url else 2)  # EASF01-10; HCHC, HCHP
     for index, exposed in exposed_indexes.items():
         wh = float(truth.supplier_wh[index])
         assert wh - slack_wh <= exposed <= wh, index
-    by_index = sum(v for k, v in samples.items() if k[0] == "linky_energy_imported_by_index_joules_total" and k[1][0] == "supplier")
+    by_index = sum(v for k, v in samples.items() if k[0] == "linky_energy_imported_by_index_joules_total" and k[1][1] == "supplier")
     assert by_index / 3600 == exposed_wh
     if "standard" in url:  # historique sends no voltage
         for phase, volts in enumerate(truth.voltages, start=1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from linky_exporter.simulator import generate
@@ -112,6 +113,48 @@ def test_mode_switch_from_historique_to_standard():
     assert seen[switch - 1][2].supplier_energy_wh[2] <= seen[switch][2].supplier_energy_wh[2]
 
 
+def test_meter_swap_puts_another_serial_on_the_same_line_with_its_own_truth():
+    tx = transmitter("simulated://standard?contract=hc&seed=3&start=2024-01-15T21:00&speed=20"
+                     "&scenario=meter_swap&swap_at=5m&swap_seed=4")
+    seen = emissions(tx, 40)
+    serials = [r.serial for _, _, r in seen]
+    swap = serials.index(serials[-1])
+    assert len(set(serials)) == 2 and set(serials[swap:]) == {serials[-1]}
+    assert _at(seen[swap][0]) >= datetime(2024, 1, 15, 21, 5, tzinfo=PARIS) > _at(seen[swap - 1][0])
+    old, new = tx.meters
+    assert (old.address, new.address) == (serials[0], serials[-1])
+    assert new.config.seed == 4 and new.config.scenarios.names == ()
+    # Each meter's registers are its own truth; the old one's stop at the swap, after its last frame.
+    assert seen[swap - 1][2].energy_imported_wh <= math.floor(old.truth().imported_wh) < seen[swap - 1][2].energy_imported_wh + 20
+    assert seen[-1][2].energy_imported_wh == math.floor(new.truth().imported_wh)
+    assert old.truth().time_ms == round(datetime(2024, 1, 15, 21, 5, tzinfo=PARIS).timestamp() * 1000)
+
+
+def test_a_fresh_meter_starts_at_zero():
+    tx = transmitter("simulated://historique?contract=hc&seed=3&start=2024-01-15T21:00&speed=20"
+                     "&scenario=meter_swap&swap_at=1m&swap_fresh=1")
+    seen = emissions(tx, 20)
+    assert seen[0][2].energy_imported_wh > 1_000_000
+    assert seen[-1][2].serial == tx.meters[1].address != seen[0][2].serial
+    assert seen[-1][2].energy_imported_wh < 1000
+    assert tx.meters[1].config.seed == 4  # seed + 1 by default
+
+
+def test_swap_options_are_checked():
+    import pytest
+
+    with pytest.raises(ValueError, match="^swap_seed: gives the same serial"):
+        transmitter("simulated://standard?seed=3&scenario=meter_swap&swap_seed=10003")
+    with pytest.raises(ValueError, match="^swap_fresh: bad value"):
+        transmitter("simulated://standard?scenario=meter_swap&swap_fresh=2")
+    with pytest.raises(ValueError, match="^swap_at: this option needs scenario=meter_swap"):
+        transmitter("simulated://standard?swap_at=1m")
+
+
+def _at(emission) -> datetime:
+    return local_datetime(emission.sim_ms)
+
+
 def test_noise_rates_parity_and_eot_interruptions():
     url = "simulated://standard?start=2024-01-15T12:00&seed=3&scenario=noise&noise_rate=0.002&eot_rate=0.1&parity=1"
     tx = transmitter(url)
@@ -156,3 +199,29 @@ def test_fixed_load_replaces_the_household_with_known_active_and_apparent_power(
         seen.append((truth.import_w, truth.import_va, reading.apparent_power_va["import"]))
     assert {(w, va) for w, va, _ in seen} == {(300, 400), (2000, 2000)}
     assert all(sent == va for _, va, sent in seen)  # SINSTS is the truth's VA
+
+
+def test_a_silence_with_silent_for_ends_and_the_meter_kept_counting():
+    tx = transmitter("simulated://standard?contract=hc&seed=3&start=2024-01-15T21:00&speed=20"
+                     "&scenario=silent&silent_at=1m&silent_for=2m")
+    seen = emissions(tx, 60)
+    times = [_at(e) for e, _, _ in seen]
+    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
+    assert max(gaps) >= 120 and sorted(gaps)[-2] < 60  # one silence of two minutes
+    silence = gaps.index(max(gaps))
+    assert times[silence] < datetime(2024, 1, 15, 21, 1, tzinfo=PARIS) <= times[silence + 1] - timedelta(minutes=2)
+    assert seen[silence + 1][0].start_us >= 180 / 20 * 1e6  # in line time too: paced, the line is silent
+    assert seen[-1][2].energy_imported_wh == math.floor(tx.meter.truth().imported_wh)
+
+
+def test_mode_switch_back_from_standard_to_historique():
+    tx = transmitter("simulated://standard?contract=hc&start=2024-01-15T12:00&scenario=mode_switch&switch_at=10s")
+    seen = emissions(tx, 40)
+    modes = [frame.mode for _, frame, _ in seen]
+    switch = modes.index(Mode.HISTORIQUE)
+    assert set(modes[:switch]) == {Mode.STANDARD} and set(modes[switch:]) == {Mode.HISTORIQUE}
+    assert {e.baud for e, _, _ in seen[switch:]} == {1200}
+    before, after = seen[switch - 1][2], seen[switch][2]
+    assert before.serial == after.serial
+    assert before.supplier_energy_wh[1] <= after.supplier_energy_wh[1] and before.supplier_energy_wh[2] <= after.supplier_energy_wh[2]
+    assert after.energy_imported_wh == after.supplier_energy_wh[1] + after.supplier_energy_wh[2]

@@ -54,7 +54,7 @@ def test_every_option():
         ("simulated://standard?scenario=noise&noise_rate=2", "noise_rate"),
         ("simulated://standard?scenario=breaker_open&breaker_cause=rain", "breaker_cause"),
         ("simulated://standard?scenario=tempo_red", "scenario"),
-        ("simulated://standard?scenario=mode_switch", "scenario"),
+        ("simulated://standard?producer=1&scenario=mode_switch", "scenario"),
         ("simulated://historique?producer=1", "producer"),
         ("serial:///dev/ttyUSB0", "url"),
         ("simulated://standard?scenario=fixed_load&pf=1.2", "pf"),

@@ -13,6 +13,8 @@ offsets change only on whole UTC hours, so one conversion per UTC hour is cached
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
@@ -41,6 +43,10 @@ class SimClock:
     def at_line_us(self, line_us: int) -> int:
         """Simulated epoch milliseconds after ``line_us`` microseconds of line time."""
         return self.start_ms + round(line_us * self.speed / 1000)
+
+    def line_us_at(self, sim_ms: int) -> int:
+        """The line time at which the simulated clock reaches ``sim_ms`` (the inverse of at_line_us)."""
+        return math.ceil((sim_ms - self.start_ms) * 1000 / self.speed)
 
     def datetime_at(self, line_us: int) -> datetime:
         return local_datetime(self.at_line_us(line_us))

@@ -35,12 +35,14 @@ class SimulatorConfig:
             raise ValueError("speed: must be a positive number of simulated seconds per second")
         if self.start is not None and self.start.tzinfo is None:
             raise ValueError("start: must be an aware datetime")
-        if self.mode is Mode.STANDARD and "mode_switch" in self.scenarios:
-            raise ValueError("scenario: mode_switch moves a historique meter to standard; use simulated://historique")
+        if self.mode is Mode.STANDARD and self.producer and "mode_switch" in self.scenarios:
+            raise ValueError("scenario: mode_switch would move a producer to historique, which has no producer labels")
         if "tempo_red" in self.scenarios and self.contract != "tempo":
             raise ValueError("scenario: tempo_red needs contract=tempo")
         if "ejp_notice" in self.scenarios and self.contract != "ejp":
             raise ValueError("scenario: ejp_notice needs contract=ejp")
+        if "meter_swap" in self.scenarios and self.swap_seed % 10000 == self.seed % 10000:
+            raise ValueError("swap_seed: gives the same serial as seed (serials differ by the seed modulo 10000)")
         if self.producer and self.mode is Mode.HISTORIQUE and "mode_switch" not in self.scenarios:
             raise ValueError("producer: historique mode has no producer labels; use simulated://standard")
 
@@ -53,6 +55,12 @@ class SimulatorConfig:
         simulated time apart and a finer step would only cost time.
         """
         return 1000 if self.speed < 30 else 10_000
+
+    @property
+    def swap_seed(self) -> int:
+        """The seed of the meter that replaces this one in the meter_swap scenario."""
+        seed = self.scenarios.swap_seed
+        return self.seed + 1 if seed is None else seed
 
     @property
     def reference_kva(self) -> int:

@@ -83,7 +83,8 @@ class Truth:
 
 
 class SimulatedMeter:
-    def __init__(self, config: SimulatorConfig):
+    def __init__(self, config: SimulatorConfig, fresh: bool = False):
+        """``fresh``: a meter just installed, every index at 0 (the meter_swap scenario's swap_fresh)."""
         if config.start is None:
             config = config.started()
         self.config = config
@@ -136,6 +137,10 @@ class SimulatedMeter:
         self.initial_distributor_wh[4] = total - sum(self.initial_distributor_wh[i] for i in (1, 2, 3))
         self.initial_export_wh = round(rng.uniform(2000, 15000) * 1000) if config.producer else 0
         self.initial_reactive_varh = {q: round(total * s) for q, s in zip(range(1, 5), (0.25, 0.02, 0.01, 0.07))}
+        if fresh:
+            for registers in (self.initial_supplier_wh, self.initial_distributor_wh, self.initial_reactive_varh):
+                registers.update(dict.fromkeys(registers, 0))
+            self.initial_export_wh = 0
 
         # Exact accumulators since the start, in W·ms / VAr·ms.
         self.supplier_wms = dict.fromkeys(range(1, 11), 0)

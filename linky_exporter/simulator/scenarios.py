@@ -6,7 +6,7 @@ scenario, so an option without its scenario is a mistake we report instead of
 silently ignoring. The parsed result, :class:`Scenarios`, is plain data that the
 household (extra load, breaker), the meter (voltage, status bits), the contract
 calendars (forced red day, forced EJP day) and the transmitter (silence, mode
-switch, noise) consult.
+switch, meter swap, noise) consult.
 """
 
 from __future__ import annotations
@@ -80,7 +80,11 @@ class Scenarios:
     overvoltage: Window | None = None
     overvoltage_volts: int = 256
     silent_at: Instant | None = None
+    silent_for_s: float | None = None  # None: silent for good
     switch_at: Instant | None = None
+    swap_at: Instant | None = None
+    swap_seed: int | None = None  # None with "meter_swap": the seed + 1
+    swap_fresh: bool = False  # the new meter's indexes start at 0 (a new meter)
     noise: Noise | None = None
     fixed_load: FixedLoad | None = None
 
@@ -99,6 +103,13 @@ def _flag(text: str) -> bool:
     if text not in ("0", "1"):
         raise ValueError("must be 0 or 1")
     return text == "1"
+
+
+def _swap_seed(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be an integer >= 0")
+    return value
 
 
 def _volts(text: str) -> int:
@@ -161,12 +172,17 @@ SCENARIO_OPTIONS: dict[str, dict[str, tuple[Callable[[str], object], object]]] =
         "overvoltage_for": (parse_duration, 300.0),
         "overvoltage_volts": (_volts, 256),
     },
-    "silent": {"silent_at": (Instant.parse, Instant(offset_s=60))},
+    "silent": {"silent_at": (Instant.parse, Instant(offset_s=60)), "silent_for": (parse_duration, None)},
     "mode_switch": {"switch_at": (Instant.parse, Instant(offset_s=60))},
     "fixed_load": {
         "watts": (_watts, (300,)),
         "pf": (_power_factors, (1.0,)),
         "load_every": (_period, None),
+    },
+    "meter_swap": {
+        "swap_at": (Instant.parse, Instant(offset_s=60)),
+        "swap_seed": (_swap_seed, None),
+        "swap_fresh": (_flag, False),
     },
     "noise": {
         "noise_rate": (_rate, 0.001),
@@ -218,7 +234,11 @@ def parse_scenarios(names: list[str], options: dict[str, str]) -> Scenarios:
         overvoltage=window("overvoltage", "overvoltage"),
         overvoltage_volts=get("overvoltage_volts"),
         silent_at=get("silent_at") if "silent" in names else None,
+        silent_for_s=get("silent_for"),
         switch_at=get("switch_at") if "mode_switch" in names else None,
+        swap_at=get("swap_at") if "meter_swap" in names else None,
+        swap_seed=get("swap_seed"),
+        swap_fresh=get("swap_fresh"),
         noise=Noise(get("noise_rate"), get("eot_rate"), get("parity"), get("burst_every"), get("burst_for"))
         if "noise" in names
         else None,

@@ -3,8 +3,9 @@
 The transmitter owns the meter and decides what each next emission is: a long
 or short frame (historique three-phase sends cycles of 20 short frames + 1 long
 frame until one minute after the last over-current), in which mode (the
-mode_switch scenario moves a historique meter to standard), damaged or not
-(noise), or nothing ever again (silent). Line time advances by each emission's
+mode_switch scenario moves a meter to the other mode), from which meter
+(the meter_swap scenario puts another meter, another serial, on the same line),
+damaged or not (noise), or nothing ever again (silent). Line time advances by each emission's
 duration at 10 bits per character, plus a short gap between frames, so the
 simulated clock (start + line time × speed) is the same whether the bytes are
 paced or written out at once.
@@ -13,14 +14,17 @@ paced or written out at once.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
+from datetime import datetime
 from typing import NamedTuple
 
 from ..tic.framing import Mode
-from .clock import SimClock
+from .clock import PARIS, SimClock
 from .config import SimulatorConfig
 from .frames import build_frame
 from .meter import SimulatedMeter
 from .noise import PARITY_IN_BIT_7, corrupt, interrupt
+from .scenarios import Scenarios
 
 BAUD = {Mode.HISTORIQUE: 1200, Mode.STANDARD: 9600}
 FRAME_GAP_US = 20_000  # between frames; the specification allows up to 33.4 ms
@@ -42,13 +46,19 @@ class Transmitter:
         config = config.started()
         self.config = config
         self.meter = SimulatedMeter(config)
+        self.meters = [self.meter]  # every meter on the line so far, in order (meter_swap)
         self.clock = SimClock(config.start, config.speed)
         self.mode = config.mode
         self.line_us = 0
         scen = config.scenarios
         start_ms = self.meter.start_ms
         self.silent_ms = scen.silent_at.resolve_ms(start_ms) if scen.silent_at else None
+        # The end of a silence that does not last for good (a line that comes back).
+        self.silent_end_ms = (
+            None if self.silent_ms is None or scen.silent_for_s is None else self.silent_ms + round(scen.silent_for_s * 1000)
+        )
         self.switch_ms = scen.switch_at.resolve_ms(start_ms) if scen.switch_at else None
+        self.swap_ms = scen.swap_at.resolve_ms(start_ms) if scen.swap_at else None
         self.noise = scen.noise
         self._rng = random.Random(config.seed ^ 0x7E1)
         self._short_left = 0  # short frames still to send in this cycle
@@ -67,10 +77,18 @@ class Transmitter:
             return None
         sim_ms = self.clock.at_line_us(self.line_us)
         if self.silent_ms is not None and sim_ms >= self.silent_ms:
-            self.silent = True
-            return None
+            if self.silent_end_ms is None:
+                self.silent = True
+                return None
+            # Nothing on the line until the silence ends; the meter keeps counting.
+            self.line_us = max(self.line_us, self.clock.line_us_at(self.silent_end_ms))
+            self.silent_ms = None
+            sim_ms = self.clock.at_line_us(self.line_us)
         if self.switch_ms is not None and sim_ms >= self.switch_ms:
-            self.mode = Mode.STANDARD
+            # The other mode, once (Enedis switches meters remotely, usually to standard).
+            self.mode = Mode.STANDARD if self.config.mode is Mode.HISTORIQUE else Mode.HISTORIQUE
+        if self.swap_ms is not None and sim_ms >= self.swap_ms:
+            self._swap_meter(self.swap_ms)
         meter = self.meter
         meter.advance_to(sim_ms)
         short = False
@@ -90,6 +108,16 @@ class Transmitter:
         self.line_us += duration + FRAME_GAP_US
         self.frames += 1
         return emission
+
+    def _swap_meter(self, at_ms: int) -> None:
+        """Another meter from ``at_ms`` on: its own seed (serial, household, indexes), no other scenario."""
+        self.swap_ms = None
+        self.meter.advance_to(at_ms)  # the old meter's truth stops at the swap
+        config = self.config
+        start = datetime.fromtimestamp(at_ms / 1000, PARIS)
+        new = replace(config, seed=config.swap_seed, start=start, scenarios=Scenarios())
+        self.meter = SimulatedMeter(new, fresh=config.scenarios.swap_fresh)
+        self.meters.append(self.meter)
 
     def _damage(self, data: bytes) -> bytes:
         noise = self.noise

@@ -243,6 +243,10 @@ class FrameDecoder:
         unusual = body.translate(None, _FRAME_CHARACTERS)
         tabs = b"\t" in unusual  # standard separators, or noise in a historique frame
         suspect = bool(unusual.translate(None, b"\t"))
+        if body[:2] == b"\r\n" or body[-2:] == b"\r\n":
+            # STX CR LF group CR LF ... group CR LF ETX (seen in real three-phase
+            # captures): a CR after STX and an LF before ETX are stray, not groups.
+            body = self._trim_line_ends(body)
         inner = body[1:-1]
         pieces = inner.split(b"\r\n")
         if (
@@ -258,6 +262,15 @@ class FrameDecoder:
         check_groups(pieces, texts, suspect, tabs, frame)
         return frame
 
+    def _trim_line_ends(self, body: bytes) -> bytes:
+        if body[:2] == b"\r\n":
+            body = body[1:]
+            self.stats.stray_bytes += 1
+        if body[-2:] == b"\r\n":
+            body = body[:-1]
+            self.stats.stray_bytes += 1
+        return body
+
     def _split_damaged(self, body: bytes, frame: Frame) -> tuple[list[bytes], list[str]]:
         """Groups of a frame with anomalies, each without its LF and CR.
 
@@ -268,12 +281,18 @@ class FrameDecoder:
         """
         pieces = body.split(b"\n")
         head = pieces[0]
-        if b"\r" in head:
-            frame.groups_malformed += 1
+        if head.strip(b"\r"):
+            if b"\r" in head:
+                frame.groups_malformed += 1
+            else:
+                self.stats.stray_bytes += len(head)
         else:
-            self.stats.stray_bytes += len(head)
+            self.stats.stray_bytes += len(head)  # nothing, or line ends: no group
         groups: list[bytes] = []
         for piece in pieces[1:]:
+            if not piece.strip(b"\r"):
+                self.stats.stray_bytes += len(piece) + 1  # an LF with nothing but CRs after it
+                continue
             cr = piece.find(b"\r")
             if cr < 0:
                 frame.groups_malformed += 1
@@ -282,8 +301,10 @@ class FrameDecoder:
             groups.append(piece[:cr])
         return groups, [group.decode("latin-1") for group in groups]
 
+
 def _has_group_material(pending: bytearray) -> bool:
-    return b"\n" in pending or b"\r" in pending
+    """Whether bytes outside STX..ETX may hold (part of) a group: line ends alone do not."""
+    return (b"\n" in pending or b"\r" in pending) and bool(pending.strip(b"\r\n"))
 
 
 def check_groups(pieces: list[bytes], texts: list[str], suspect: bool, tabs: bool, frame: Frame) -> None:

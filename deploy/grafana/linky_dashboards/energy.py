@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .kit import (Layout, bargauge, custom_variable, dashboard, datasource_variable, meter_variable, override, stat,
                   target, timeseries)
-from .promql import JOULES_PER_KWH, energy_cost_by_index, kwh_by_index, sel, total_cost, window
+from .promql import JOULES_PER_KWH, by_meter, energy_cost_by_index, kwh_by_index, sel, total_cost, window
 
 UID = "linky-energy"
 
@@ -17,12 +17,14 @@ OFF_PEAK_INFO = sel("linky_tariff_index_info", register="supplier", name="~(?i).
 # Grafana reads a panel's relative time "now-1M/M" as now-1M/M..now (the previous month
 # AND this one): the previous month is this month's range ("now/M") shifted by "1M/M",
 # whose end rounds up to the end of that month.
+DAY = "1d"
 THIS_MONTH, PREVIOUS_MONTH = {"timeFrom": "now/M"}, {"timeFrom": "now/M", "timeShift": "1M/M"}
 
 
 def _off_peak_share(window: str) -> str:
-    return (f"sum by (meter) (increase({SUPPLIER}[{window}]) * on(meter, register, index) group_left() {OFF_PEAK_INFO})\n"
-            f"/\n(sum by (meter) (increase({SUPPLIER}[{window}])) > 0)")  # no energy drawn: no share, not NaN
+    energy = by_meter(f"increase({SUPPLIER}[{window}])")
+    return (f"sum by (meter) ({energy} * on(meter, register, index) group_left() {OFF_PEAK_INFO})\n"
+            f"/\n(sum by (meter) ({energy}) > 0)")  # no energy drawn: no share, not NaN
 
 
 def build() -> dict:
@@ -73,17 +75,17 @@ def build() -> dict:
 
     lay.row("Drawn and injected; comparisons")
     lay.add(timeseries("Drawn and injected per day", [
-        target(f"increase({DRAWN}{window('1d')}) / {JOULES_PER_KWH}", "{{meter}} drawn", interval="1d"),
-        target(f"increase({INJECTED}{window('1d')}) / {JOULES_PER_KWH}", "{{meter}} injected", interval="1d"),
+        target(f"{by_meter(f'increase({DRAWN}{window(DAY)})')} / {JOULES_PER_KWH}", "{{meter}} drawn", interval="1d"),
+        target(f"{by_meter(f'increase({INJECTED}{window(DAY)})')} / {JOULES_PER_KWH}", "{{meter}} injected", interval="1d"),
     ], unit="kwatth", bars="after", legend_calcs=["sum"], timeFrom="31d",
         overrides=[override("byFrameRefID", "B", **{"custom.transform": "negative-Y"})],
         description="Injected energy (EAIT, producers only) below zero."), 12, 8)
     lay.add(timeseries("Daily energy against $compare_offset before", [
-        target(f"increase({DRAWN}{window('1d')}) / {JOULES_PER_KWH}", "{{meter}} this period", interval="1d"),
+        target(f"{by_meter(f'increase({DRAWN}{window(DAY)})')} / {JOULES_PER_KWH}", "{{meter}} this period", interval="1d"),
         # The same day-long bucket, $compare_offset earlier. PromQL has one offset per
         # selector and the bucket's own (offset -1d) is taken, so the shift is a
         # subquery's: evaluated once, at T - $compare_offset (a whole minute).
-        target(f"last_over_time((increase({DRAWN}{window('1d')}) / {JOULES_PER_KWH})[1m:1m] offset $compare_offset)",
+        target(f"last_over_time(({by_meter(f'increase({DRAWN}{window(DAY)})')} / {JOULES_PER_KWH})[1m:1m] offset $compare_offset)",
                "{{meter}} $compare_offset before", interval="1d"),
     ], unit="kwatth", legend_calcs=["sum"], timeFrom="14d",
         overrides=[override("byFrameRefID", "B", **{"custom.lineStyle": {"fill": "dash", "dash": [10, 10]}})],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .kit import (Layout, dashboard, datasource_variable, gauge, meter_variable, override, query_variable, stat,
                   target, thresholds, timeseries, value_map)
-from .promql import current_tariff_name, sel, stateset_code
+from .promql import by_meter, current_tariff_name, sel, stateset_code
 
 UID = "linky-live"
 
@@ -22,7 +22,8 @@ NO_YES = value_map({0: ("no", "green"), 1: ("YES", "red")})
 ACTIVE_POWER = sel("linky_active_power_watts", direction="import")
 EXPORT_POWER = sel("linky_active_power_watts", direction="export")
 POWER_FACTOR = sel("linky_power_factor_ratio", direction="import")
-COUNTER_POWER = f"rate({sel('linky_energy_imported_joules_total')}[$__rate_interval])"
+# Per serial, then summed: across a meter change, no spike (docs/metrics.md).
+COUNTER_POWER = by_meter(f"rate({sel('linky_energy_imported_joules_total')}[$__rate_interval])")
 IMPORT_VA = sel("linky_apparent_power_volt_amperes", direction="import")
 EXPORT_VA = sel("linky_apparent_power_volt_amperes", direction="export")
 # Standard meters without a Tempo contract send the STGE colour bits as 0 (unknown) for

@@ -11,6 +11,17 @@ from .kit import METER
 JOULES_PER_KWH = "3.6e6"
 
 
+def by_meter(expr: str) -> str:
+    """``expr`` with the meter's ``serial`` summed out: one series per source again.
+
+    Energy series carry the serial of the meter whose register they are, so a replaced
+    meter begins new series (docs/metrics.md). ``increase()`` and ``rate()`` must run per
+    serial and the results be added after: summing the registers of two meters first
+    would turn the change of meter into energy that was never drawn.
+    """
+    return f"sum without (serial) ({expr})"
+
+
 def sel(metric: str, **labels: str) -> str:
     """``metric{meter=~"$meter", k="v", ...}``; a value starting with ``~`` is a regex match."""
     matchers = [METER] + [f'{k}=~"{v[1:]}"' if v.startswith("~") else f'{k}="{v}"' for k, v in labels.items()]
@@ -31,9 +42,15 @@ def named_by_index(expr: str) -> str:
     )
 
 
-def used_supplier_index() -> str:
-    """Supplier indexes that ever counted: the unused ones (EASF07-10 at 0) stay out of legends."""
-    return f"unless on(meter, register, index) ({sel('linky_energy_imported_by_index_joules_total', register='supplier')} == 0)"
+def used_supplier_index(duration: str) -> str:
+    """Supplier indexes that ever counted: the unused ones (EASF07-10 at 0) stay out of legends.
+
+    An index stays if any meter of the source had it above 0 during ``window(duration)``:
+    after a meter change, the old meter's energy on an index the new one has not used yet
+    still counts.
+    """
+    registers = sel("linky_energy_imported_by_index_joules_total", register="supplier")
+    return f"unless on(meter, register, index) (max without (serial) (max_over_time({registers}{window(duration)})) == 0)"
 
 
 def window(duration: str) -> str:
@@ -51,19 +68,24 @@ def window(duration: str) -> str:
 
 def kwh_by_index(duration: str) -> str:
     """kWh drawn per supplier index over ``window(duration)``, named."""
-    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}{window(duration)}) / {JOULES_PER_KWH}"
-    return f"({named_by_index(energy)})\n{used_supplier_index()}"
+    return f"({named_by_index(_supplier_kwh(window(duration)))})\n{used_supplier_index(duration)}"
+
+
+def _supplier_kwh(range_: str) -> str:
+    """kWh drawn per supplier index over ``range_`` (``[...]`` with any offset), the serial summed out."""
+    registers = sel("linky_energy_imported_by_index_joules_total", register="supplier")
+    return f"{by_meter(f'increase({registers}{range_})')} / {JOULES_PER_KWH}"
 
 
 def energy_cost_by_index(duration: str) -> str:
     """Euros of energy per supplier index over ``window(duration)``: kWh x the configured price."""
-    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}{window(duration)}) / {JOULES_PER_KWH}"
+    energy = _supplier_kwh(window(duration))
     price = sel("linky_tariff_price_euros_per_kilowatt_hour", register="supplier")
     if not duration.startswith("$"):
         # The price in force at the end of the bucket (as the recording rules price it),
         # not at its start, when the exporter may not have been running yet.
         price = f"last_over_time({price}{window(duration)})"
-    return f"({named_by_index(f'{energy} * on(meter, register, index) {price}')})\n{used_supplier_index()}"
+    return f"({named_by_index(f'{energy} * on(meter, register, index) {price}')})\n{used_supplier_index(duration)}"
 
 
 def total_cost(window: str, days: str) -> str:
@@ -72,7 +94,7 @@ def total_cost(window: str, days: str) -> str:
     The two parts have different label sets, so ``or`` keeps both and ``sum by`` adds
     them; a meter with prices but no subscription (or the reverse) still shows a total.
     """
-    energy = f"increase({sel('linky_energy_imported_by_index_joules_total', register='supplier')}[{window}]) / {JOULES_PER_KWH}"
+    energy = _supplier_kwh(f"[{window}]")
     price = sel("linky_tariff_price_euros_per_kilowatt_hour", register="supplier")
     subscription = sel("linky_subscription_price_euros_per_day")
     return f"sum by (meter) (\n  ({energy} * on(meter, register, index) {price})\n  or\n  ({subscription} * {days})\n)"
