@@ -105,8 +105,8 @@ def _client_auth(context: ssl.SSLContext, tls: TlsServerConfig, base: Path) -> N
             # Go verifies against the system's roots when no client CA is given.
             context.load_default_certs(ssl.Purpose.CLIENT_AUTH)
     except (OSError, ssl.SSLError, ValueError) as error:
-        key = "client_ca_file" if tls.client_ca_file is not None else "client_ca"
-        raise WebConfigError(f"{_PREFIX}.{key}: cannot load the client CA: {_reason(error)}") from None
+        where = f"client_ca_file: cannot load {base / tls.client_ca_file}" if tls.client_ca_file is not None else "client_ca: cannot load it"
+        raise WebConfigError(f"{_PREFIX}.{where}: {_reason(error)}") from None
 
 
 @contextlib.contextmanager
