@@ -96,7 +96,7 @@ class HttpServer:
         self._bcrypt_pool = ThreadPoolExecutor(1, thread_name_prefix="http-bcrypt")
         self._connections: dict[int, _Connection] = {}
         self._idle: OrderedDict[int, _Connection] = OrderedDict()  # idle the longest first
-        self._server: asyncio.base_events.Server | None = None
+        self._adopting = 0  # accepted, transport being made
         self._closing = False
         self._ready = threading.Event()
 
@@ -135,9 +135,7 @@ class HttpServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self._server = self.loop.run_until_complete(
-            asyncio.start_server(self._serve, sock=self.sock, limit=MAX_HEAD_BYTES * 2, backlog=_LISTEN_BACKLOG)
-        )
+        self.loop.add_reader(self.sock.fileno(), self._accept_ready)
         self._ready.set()
         try:
             self.loop.run_forever()
@@ -146,17 +144,53 @@ class HttpServer:
                 connection.drop()
             self.loop.run_until_complete(asyncio.sleep(0))
             self.loop.close()
+            self.sock.close()
+
+    def _accept_ready(self) -> None:
+        """Accept what the kernel has queued; each connection then lives in a task of its own."""
+        for _ in range(_LISTEN_BACKLOG):
+            try:
+                sock, _ = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:  # EMFILE, ENOBUFS: pause a second rather than spin
+                log.warning("cannot accept a connection: %s; pausing 1 s", error.strerror or error)
+                if not self._closing:
+                    self.loop.remove_reader(self.sock.fileno())
+                    self.loop.call_later(1.0, self._resume_accepting)
+                return
+            if self.max_connections and len(self._connections) >= self.max_connections and not self._idle:
+                sock.close()  # every connection is being answered: refused before it costs anything
+                log.debug("connection refused: %d connections, all busy", len(self._connections))
+                continue
+            sock.setblocking(False)
+            self._adopting += 1
+            reader = asyncio.StreamReader(limit=MAX_HEAD_BYTES * 2, loop=self.loop)
+            protocol = asyncio.StreamReaderProtocol(reader, self._serve, loop=self.loop)
+            self.loop.create_task(self._adopt(protocol, sock))
+
+    async def _adopt(self, protocol: asyncio.StreamReaderProtocol, sock: socket.socket) -> None:
+        try:
+            await self.loop.connect_accepted_socket(lambda: protocol, sock)
+        except OSError:
+            self._adopting -= 1
+            sock.close()
+
+    def _resume_accepting(self) -> None:
+        if not self._closing:
+            self.loop.add_reader(self.sock.fileno(), self._accept_ready)
 
     async def _shutdown(self, grace: float) -> int:
         self._closing = True
-        assert self._server is not None
-        self._server.close()  # no new connections
+        self.loop.remove_reader(self.sock.fileno())
+        self._accept_ready()  # clients already queued by the kernel connected before the stop: serve them
+        self.sock.close()  # new clients are refused from here on
         started = self.loop.time()
         for connection in list(self._connections.values()):
             if connection.state == IDLE:  # keep-alive, between requests
                 self._forget(connection)
                 connection.drop()
-        while self._connections and self.loop.time() - started < grace:
+        while (self._connections or self._adopting) and self.loop.time() - started < grace:
             if self.loop.time() - started >= min(SHUTDOWN_NEW_GRACE_S, grace):
                 for connection in list(self._connections.values()):
                     if connection.state == NEW:
@@ -197,8 +231,9 @@ class HttpServer:
             self._idle.move_to_end(id(connection))
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._adopting -= 1
         connection = _Connection(asyncio.current_task(), writer)
-        if self._closing or not self._admit(connection):
+        if not self._admit(connection):
             writer.transport.abort()
             return
         graceful = False
