@@ -132,9 +132,10 @@ def response_bytes(
     *,
     head_only: bool = False,
     close: bool = False,
+    version: str = "HTTP/1.1",
 ) -> bytes:
-    """A whole HTTP/1.1 response. Content-Length is always the body's (for HEAD too, as Go does)."""
-    lines = [f"HTTP/1.1 {status} {reason(status)}"]
+    """A whole response, in the request's version as Go answers. Content-Length is always the body's (HEAD too)."""
+    lines = [f"{version} {status} {reason(status)}"]
     for name, value in headers:
         if name.lower() not in ("content-length", "connection", "date"):
             lines.append(f"{name}: {value}")

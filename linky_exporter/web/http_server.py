@@ -16,6 +16,7 @@ and never hold an application thread.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 import ssl
@@ -51,21 +52,32 @@ SHUTDOWN_GRACE_S = 5.0
 #: At shutdown, a connection that has sent nothing yet gets this long to send its request.
 SHUTDOWN_NEW_GRACE_S = 0.5
 _LISTEN_BACKLOG = 1024
+_ACCEPT_BATCH = 64  # accepted per wake-up: a flood of connects cannot starve the clients already held
 
 # Connection states. Every state but BUSY may be pushed out for a new connection.
 NEW, IDLE, READING, BUSY = "new", "idle", "reading", "busy"
 
 
 class _Connection:
-    __slots__ = ("task", "writer", "state")
+    """One client connection, from accept() to close. Held by the registry, and by its task once that runs."""
 
-    def __init__(self, task: asyncio.Task | None, writer: asyncio.StreamWriter):
-        self.task = task
-        self.writer = writer
+    __slots__ = ("sock", "transport", "task", "writer", "state", "dropped")
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.transport: asyncio.BaseTransport | None = None
+        self.task: asyncio.Task | None = None
+        self.writer: asyncio.StreamWriter | None = None
         self.state = NEW
+        self.dropped = False
 
     def drop(self) -> None:
-        self.writer.transport.abort()
+        """Close it now, whatever it is doing."""
+        self.dropped = True
+        if self.transport is not None:
+            self.transport.abort()
+        else:
+            self.sock.close()  # its transport is not made yet: _adopt sees `dropped`
         if self.task is not None:
             self.task.cancel()
 
@@ -96,7 +108,6 @@ class HttpServer:
         self._bcrypt_pool = ThreadPoolExecutor(1, thread_name_prefix="http-bcrypt")
         self._connections: dict[int, _Connection] = {}
         self._idle: OrderedDict[int, _Connection] = OrderedDict()  # idle the longest first
-        self._adopting = 0  # accepted, transport being made
         self._closing = False
         self._ready = threading.Event()
 
@@ -148,7 +159,7 @@ class HttpServer:
 
     def _accept_ready(self) -> None:
         """Accept what the kernel has queued; each connection then lives in a task of its own."""
-        for _ in range(_LISTEN_BACKLOG):
+        for _ in range(_ACCEPT_BATCH):
             try:
                 sock, _ = self.sock.accept()
             except (BlockingIOError, InterruptedError):
@@ -159,22 +170,23 @@ class HttpServer:
                     self.loop.remove_reader(self.sock.fileno())
                     self.loop.call_later(1.0, self._resume_accepting)
                 return
-            if self.max_connections and len(self._connections) >= self.max_connections and not self._idle:
+            connection = _Connection(sock)
+            if not self._admit(connection):
                 sock.close()  # every connection is being answered: refused before it costs anything
-                log.debug("connection refused: %d connections, all busy", len(self._connections))
                 continue
             sock.setblocking(False)
-            self._adopting += 1
             reader = asyncio.StreamReader(limit=MAX_HEAD_BYTES * 2, loop=self.loop)
-            protocol = asyncio.StreamReaderProtocol(reader, self._serve, loop=self.loop)
-            self.loop.create_task(self._adopt(protocol, sock))
+            protocol = asyncio.StreamReaderProtocol(reader, functools.partial(self._serve, connection), loop=self.loop)
+            self.loop.create_task(self._adopt(connection, protocol))
 
-    async def _adopt(self, protocol: asyncio.StreamReaderProtocol, sock: socket.socket) -> None:
+    async def _adopt(self, connection: _Connection, protocol: asyncio.StreamReaderProtocol) -> None:
+        if connection.dropped:
+            return
         try:
-            await self.loop.connect_accepted_socket(lambda: protocol, sock)
+            connection.transport, _ = await self.loop.connect_accepted_socket(lambda: protocol, connection.sock)
         except OSError:
-            self._adopting -= 1
-            sock.close()
+            self._forget(connection)
+            connection.sock.close()
 
     def _resume_accepting(self) -> None:
         if not self._closing:
@@ -190,7 +202,7 @@ class HttpServer:
             if connection.state == IDLE:  # keep-alive, between requests
                 self._forget(connection)
                 connection.drop()
-        while (self._connections or self._adopting) and self.loop.time() - started < grace:
+        while self._connections and self.loop.time() - started < grace:
             if self.loop.time() - started >= min(SHUTDOWN_NEW_GRACE_S, grace):
                 for connection in list(self._connections.values()):
                     if connection.state == NEW:
@@ -213,7 +225,7 @@ class HttpServer:
             _, oldest = self._idle.popitem(last=False)
             self._forget(oldest)
             oldest.drop()
-            log.debug("connection idle the longest closed for a new one (%d connections)", self.max_connections)
+            log.debug("connection idle the longest closed for a new one (%d connections)", len(self._connections))
         self._connections[id(connection)] = connection
         self._idle[id(connection)] = connection
         return True
@@ -230,10 +242,9 @@ class HttpServer:
             self._idle[id(connection)] = connection
             self._idle.move_to_end(id(connection))
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._adopting -= 1
-        connection = _Connection(asyncio.current_task(), writer)
-        if not self._admit(connection):
+    async def _serve(self, connection: _Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection.task, connection.writer, connection.transport = asyncio.current_task(), writer, writer.transport
+        if connection.dropped:
             writer.transport.abort()
             return
         graceful = False
@@ -276,7 +287,8 @@ class HttpServer:
             self._set_state(connection, BUSY)
             status, headers, body = await self._answer(request)
             close = self._closing or not request.keep_alive
-            writer.write(response_bytes(status, headers + self.extra_headers, body, head_only=request.method == "HEAD", close=close))
+            head_only = request.method == "HEAD"
+            writer.write(response_bytes(status, headers + self.extra_headers, body, head_only=head_only, close=close, version=request.version))
             await self._drain(writer)
             if close or self._closing:
                 return True
