@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.sslproto
+import contextlib
 import functools
 import gc
 import logging
@@ -81,7 +82,10 @@ class _Connection:
         if self.transport is not None:
             self.transport.abort()
         else:
-            self.sock.close()  # its transport is not made yet: _adopt sees `dropped`
+            # Its transport is being made: closing the socket under it would leave the fd in
+            # the event loop's selector. _adopt and _serve see `dropped` and abort the transport.
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
         if self.task is not None:
             self.task.cancel()
 
@@ -190,12 +194,18 @@ class HttpServer:
 
     async def _adopt(self, connection: _Connection, protocol: asyncio.StreamReaderProtocol) -> None:
         if connection.dropped:
+            connection.sock.close()
             return
         try:
-            connection.transport, _ = await self.loop.connect_accepted_socket(lambda: protocol, connection.sock)
+            transport, _ = await self.loop.connect_accepted_socket(lambda: protocol, connection.sock)
         except OSError:
             self._forget(connection)
             connection.sock.close()
+            return
+        if connection.dropped:
+            transport.abort()
+        elif connection.transport is None:
+            connection.transport = transport
 
     def _resume_accepting(self) -> None:
         if not self._closing:
