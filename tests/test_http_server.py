@@ -148,7 +148,7 @@ def test_the_cap_refuses_when_every_connection_is_busy():
         busy = [connect(server.port) for _ in range(2)]
         for sock in busy:
             sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        wait_for(lambda: server.connection_count() == 2 and not server._idle, what="2 requests being answered")
+        wait_for(lambda: server.connection_count() == 2 and server.connections.idle_count() == 0, what="2 requests being answered")
         extra = socket.create_connection(("127.0.0.1", server.port), timeout=10)
         assert closed_by_peer(extra)
         release.set()
@@ -195,7 +195,7 @@ def test_stop_is_bounded_when_a_request_never_finishes():
     serving.server.start()
     sock = connect(serving.server.port)
     sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    wait_for(lambda: not serving.server._idle and serving.server.connection_count() == 1, what="the request under way")
+    wait_for(lambda: serving.server.connections.idle_count() == 0 and serving.server.connection_count() == 1, what="the request under way")
     started = time.monotonic()
     assert serving.server.stop(0.5) == 1
     assert time.monotonic() - started < 5
@@ -261,3 +261,26 @@ def test_tls_versions_and_curve_are_enforced(certs, tmp_path):
             connect(server.port, old).close()
         with connect(server.port, client_context(certs.path("ca.crt"))) as sock:
             assert sock.version() == "TLSv1.3" and request(sock)[0] == 200
+
+
+def test_the_connection_table_pushes_out_by_the_start_of_the_wait():
+    from linky_exporter.web.connections import BUSY, IDLE, READING, Connection, ConnectionTable
+
+    pairs = [socket.socketpair() for _ in range(5)]
+    try:
+        table = ConnectionTable(3)
+        a, b, c, d, e = (Connection(left) for left, _ in pairs)
+        assert table.admit(a) and table.admit(b) and table.admit(c)
+        table.set_state(a, BUSY)
+        table.set_state(a, IDLE)  # a's new wait began last
+        table.set_state(b, READING)  # b keeps its place: half a request is no reason to stay
+        assert table.admit(d)  # pushes out b, idle the longest
+        assert b.dropped and not c.dropped and len(table) == 3
+        for connection in (a, c, d):
+            table.set_state(connection, BUSY)
+        assert not table.admit(e)  # all busy: refused
+        assert len(table) == 3 and table.idle_count() == 0
+    finally:
+        for left, right in pairs:
+            left.close()
+            right.close()

@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import asyncio.sslproto
-import contextlib
 import functools
 import gc
 import logging
 import socket
 import ssl
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from .auth import BasicAuth, parse_basic_authorization
 from .config import WebConfig
+from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
 from .http_protocol import (
     ALLOWED_METHODS,
     MAX_HEAD_BYTES,
@@ -59,37 +58,6 @@ SHUTDOWN_NEW_GRACE_S = 0.5
 _LISTEN_BACKLOG = 1024
 _ACCEPT_BATCH = 64  # accepted per wake-up: a flood of connects cannot starve the clients already held
 
-# Connection states. Every state but BUSY may be pushed out for a new connection.
-NEW, IDLE, READING, BUSY = "new", "idle", "reading", "busy"
-
-
-class _Connection:
-    """One client connection, from accept() to close. Held by the registry, and by its task once that runs."""
-
-    __slots__ = ("sock", "transport", "task", "writer", "state", "dropped")
-
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
-        self.transport: asyncio.BaseTransport | None = None
-        self.task: asyncio.Task | None = None
-        self.writer: asyncio.StreamWriter | None = None
-        self.state = NEW
-        self.dropped = False
-
-    def drop(self) -> None:
-        """Close it now, whatever it is doing."""
-        self.dropped = True
-        if self.transport is not None:
-            self.transport.abort()
-        else:
-            # Its transport is being made: closing the socket under it would leave the fd in
-            # the event loop's selector. _adopt and _serve see `dropped` and abort the transport.
-            with contextlib.suppress(OSError):
-                self.sock.shutdown(socket.SHUT_RDWR)
-        if self.task is not None:
-            self.task.cancel()
-
-
 class HttpServer:
     def __init__(
         self,
@@ -103,7 +71,6 @@ class HttpServer:
     ):
         self.handler = handler
         self.web_config = web_config or WebConfig()
-        self.max_connections = max_connections
         self.read_timeout = read_timeout
         self.auth = BasicAuth(self.web_config.users)
         limit = self.web_config.rate_limit
@@ -118,8 +85,7 @@ class HttpServer:
         self.thread = threading.Thread(target=self._run, name="http", daemon=True)
         self._app_pool = ThreadPoolExecutor(APP_THREADS, thread_name_prefix="http-app")
         self._bcrypt_pool = ThreadPoolExecutor(1, thread_name_prefix="http-bcrypt")
-        self._connections: dict[int, _Connection] = {}
-        self._idle: OrderedDict[int, _Connection] = OrderedDict()  # idle the longest first
+        self.connections = ConnectionTable(max_connections)
         self._closing = False
         self._closed_since_collect = 0
         self._ready = threading.Event()
@@ -153,7 +119,7 @@ class HttpServer:
         return cut
 
     def connection_count(self) -> int:
-        return len(self._connections)
+        return len(self.connections)
 
     # --- the event loop's side -------------------------------------------------
 
@@ -164,7 +130,7 @@ class HttpServer:
         try:
             self.loop.run_forever()
         finally:
-            for connection in list(self._connections.values()):
+            for connection in self.connections.all():
                 connection.drop()
             self.loop.run_until_complete(asyncio.sleep(0))
             self.loop.close()
@@ -183,8 +149,8 @@ class HttpServer:
                     self.loop.remove_reader(self.sock.fileno())
                     self.loop.call_later(1.0, self._resume_accepting)
                 return
-            connection = _Connection(sock)
-            if not self._admit(connection):
+            connection = Connection(sock)
+            if not self.connections.admit(connection):
                 sock.close()  # every connection is being answered: refused before it costs anything
                 continue
             sock.setblocking(False)
@@ -192,14 +158,14 @@ class HttpServer:
             protocol = asyncio.StreamReaderProtocol(reader, functools.partial(self._serve, connection), loop=self.loop)
             self.loop.create_task(self._adopt(connection, protocol))
 
-    async def _adopt(self, connection: _Connection, protocol: asyncio.StreamReaderProtocol) -> None:
+    async def _adopt(self, connection: Connection, protocol: asyncio.StreamReaderProtocol) -> None:
         if connection.dropped:
             connection.sock.close()
             return
         try:
             transport, _ = await self.loop.connect_accepted_socket(lambda: protocol, connection.sock)
         except OSError:
-            self._forget(connection)
+            self.connections.forget(connection)
             connection.sock.close()
             return
         if connection.dropped:
@@ -217,37 +183,24 @@ class HttpServer:
         self._accept_ready()  # clients already queued by the kernel connected before the stop: serve them
         self.sock.close()  # new clients are refused from here on
         started = self.loop.time()
-        for connection in list(self._connections.values()):
+        for connection in self.connections.all():
             if connection.state == IDLE:  # keep-alive, between requests
-                self._forget(connection)
+                self.connections.forget(connection)
                 connection.drop()
-        while self._connections and self.loop.time() - started < grace:
+        while self.connections and self.loop.time() - started < grace:
             if self.loop.time() - started >= min(SHUTDOWN_NEW_GRACE_S, grace):
-                for connection in list(self._connections.values()):
+                for connection in self.connections.all():
                     if connection.state == NEW:
-                        self._forget(connection)
+                        self.connections.forget(connection)
                         connection.drop()
             await asyncio.sleep(0.01)
-        cut = sum(1 for connection in self._connections.values() if connection.state == BUSY)
-        for connection in list(self._connections.values()):
-            self._forget(connection)
+        cut = sum(1 for connection in self.connections.all() if connection.state == BUSY)
+        for connection in self.connections.all():
+            self.connections.forget(connection)
             connection.drop()
         if cut:
             log.warning("stopped with %d request(s) still being answered after %.0f s", cut, grace)
         return cut
-
-    def _admit(self, connection: _Connection) -> bool:
-        if self.max_connections and len(self._connections) >= self.max_connections:
-            if not self._idle:
-                log.debug("connection refused: %d connections, all busy", len(self._connections))
-                return False
-            _, oldest = self._idle.popitem(last=False)
-            self._forget(oldest)
-            oldest.drop()
-            log.debug("connection idle the longest closed for a new one (%d connections)", len(self._connections))
-        self._connections[id(connection)] = connection
-        self._idle[id(connection)] = connection
-        return True
 
     def _collect_now_and_then(self) -> None:
         """A full garbage collection every COLLECT_EVERY closed connections.
@@ -264,19 +217,7 @@ class HttpServer:
             self._closed_since_collect = 0
             gc.collect()
 
-    def _forget(self, connection: _Connection) -> None:
-        self._connections.pop(id(connection), None)
-        self._idle.pop(id(connection), None)
-
-    def _set_state(self, connection: _Connection, state: str) -> None:
-        connection.state = state
-        if state == BUSY:
-            self._idle.pop(id(connection), None)
-        elif state == IDLE:
-            self._idle[id(connection)] = connection
-            self._idle.move_to_end(id(connection))
-
-    async def _serve(self, connection: _Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection.task, connection.writer, connection.transport = asyncio.current_task(), writer, writer.transport
         if connection.dropped:
             writer.transport.abort()
@@ -287,7 +228,7 @@ class HttpServer:
         except (asyncio.CancelledError, TimeoutError, OSError, ssl.SSLError, asyncio.IncompleteReadError):
             pass
         finally:
-            self._forget(connection)
+            self.connections.forget(connection)
             if graceful:
                 writer.close()  # sends what is still buffered, then closes
             else:
@@ -297,7 +238,7 @@ class HttpServer:
             connection.task = connection.writer = connection.transport = None
             self._collect_now_and_then()
 
-    async def _converse(self, connection: _Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+    async def _converse(self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """Serve requests on one connection until it closes. True if the last response was written whole."""
         deadline = self.loop.time() + self.read_timeout
         context = self.web_config.ssl_context
@@ -315,14 +256,14 @@ class HttpServer:
                 async with asyncio.timeout_at(deadline):
                     request = await self._read_request(connection, reader, buffer)
             except BadRequest as error:
-                self._set_state(connection, BUSY)
+                self.connections.set_state(connection, BUSY)
                 status, headers, body = text_response(error.status, str(error))
                 writer.write(response_bytes(status, headers + self.extra_headers, body, close=True))
                 await self._drain(writer)
                 return True
             if request is None:
                 return False
-            self._set_state(connection, BUSY)
+            self.connections.set_state(connection, BUSY)
             status, headers, body = await self._answer(request)
             close = self._closing or not request.keep_alive
             head_only = request.method == "HEAD"
@@ -330,10 +271,10 @@ class HttpServer:
             await self._drain(writer)
             if close or self._closing:
                 return True
-            self._set_state(connection, IDLE)
+            self.connections.set_state(connection, IDLE)
             deadline = self.loop.time() + self.read_timeout
 
-    async def _read_request(self, connection: _Connection, reader: asyncio.StreamReader, buffer: bytearray) -> Request | None:
+    async def _read_request(self, connection: Connection, reader: asyncio.StreamReader, buffer: bytearray) -> Request | None:
         """The next request (its body read and dropped), or None at end of stream. Raises BadRequest."""
         while (end := head_end(buffer)) is None:
             if len(buffer) > MAX_HEAD_BYTES:
@@ -342,7 +283,7 @@ class HttpServer:
             if not chunk:
                 return None
             if connection.state != READING:
-                connection.state = READING  # stays where it was among the idle: its wait started earlier
+                self.connections.set_state(connection, READING)
             buffer += chunk
         if end > MAX_HEAD_BYTES:
             raise BadRequest(431, "request head too large")
