@@ -184,3 +184,14 @@ def test_the_command_refuses_with_one_line(tmp_path, content, message):
 def test_a_web_config_that_is_a_directory_is_one_line(tmp_path):
     assert_refused(run_cli("--tic.source", "/dev/ttyUSB0", "--web.config.file", str(tmp_path)), "is a directory")
     assert_refused(run_cli("--tic.source", "/dev/ttyUSB0", "--web.config.file", str(tmp_path / "nope.yml")), "does not exist")
+
+
+def test_allowed_sans_match_as_go_writes_them():
+    from linky_exporter.web.tls import peer_has_allowed_san
+
+    cert = {"subjectAltName": (("DNS", "prometheus.example"), ("IP Address", "2001:DB8:0:0:0:0:0:1\n"),
+                               ("email", "ops@example.org"), ("URI", "spiffe://example.org/prometheus"))}
+    for allowed in (["prometheus.example"], ["2001:db8::1"], ["ops@example.org"], ["spiffe://example.org/prometheus"]):
+        assert peer_has_allowed_san(cert, allowed)
+    assert not peer_has_allowed_san(cert, ["other.example", "PROMETHEUS.EXAMPLE"])
+    assert not peer_has_allowed_san({}, ["prometheus.example"])
