@@ -59,7 +59,7 @@ TLS_GOOD = {
     "tls13 only": "  min_version: TLS13\n",
     "ciphers": "  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256]\n",
     "not server order": "  prefer_server_cipher_suites: false\n",
-    "one curve": "  curve_preferences: [X25519]\n",
+    "one curve": "  curve_preferences: [CurveP256]\n",
     "request client cert": "  client_auth_type: RequestClientCert\n",
     "verify if given": "  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ca.crt\n",
     "require and verify": "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n  client_allowed_sans: [prometheus.example]\n",
@@ -195,3 +195,13 @@ def test_allowed_sans_match_as_go_writes_them():
         assert peer_has_allowed_san(cert, allowed)
     assert not peer_has_allowed_san(cert, ["other.example", "PROMETHEUS.EXAMPLE"])
     assert not peer_has_allowed_san({}, ["prometheus.example"])
+
+
+def test_x25519_is_set_or_refused_naming_the_key(certs):
+    """Python 3.11.7 sets X25519; Debian's 3.11.2 can set EC curves only: refused there, never ignored."""
+    try:
+        context = load_web_config(write(certs.folder, tls(certs, "  curve_preferences: [X25519]\n"))).ssl_context
+    except WebConfigError as refused:
+        assert "curve_preferences: X25519 cannot be set by this Python's ssl" in str(refused)
+    else:
+        assert isinstance(context, ssl.SSLContext)

@@ -11,6 +11,7 @@ import contextlib
 import ipaddress
 import os
 import ssl
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,8 +38,15 @@ def build_ssl_context(tls: TlsServerConfig, base: Path) -> ssl.SSLContext:
     else:
         context.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
     if tls.curve_preferences:
-        # One curve (config.py refuses a list): OpenSSL 3 then offers that group alone, TLS 1.3 included.
-        context.set_ecdh_curve(CURVES[tls.curve_preferences[0]])
+        # One curve (config.py refuses a list): OpenSSL then offers that group alone, TLS 1.3 included.
+        name = tls.curve_preferences[0]
+        try:
+            context.set_ecdh_curve(CURVES[name])
+        except (ssl.SSLError, ValueError):  # some Pythons set EC curves only, not X25519
+            raise WebConfigError(
+                f"{_PREFIX}.curve_preferences: {name} cannot be set by this Python's ssl "
+                f"(Python {sys.version.split()[0]}, {ssl.OPENSSL_VERSION}): choose CurveP256, CurveP384 or CurveP521"
+            ) from None
     _client_auth(context, tls, base)
     context.set_alpn_protocols(["http/1.1"])
     return context
