@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from .active_power import ACTIVE_POWER, POWER_FACTOR, MeterPower
 from .samples import SampleKey, reading_samples
 from .tic.framing import Frame, FrameResult, Mode
 from .tic.index_guard import IndexGuard
@@ -28,6 +29,7 @@ from .tic.reading import Reading
 log = logging.getLogger(__name__)
 
 _IMPORTED_TOTAL: SampleKey = ("linky_energy_imported_joules_total", ())
+_POWER_DIRECTIONS = {_IMPORTED_TOTAL: "import", ("linky_energy_exported_joules_total", ()): "export"}
 _BYTES_ONLY_PUBLISH_S = 1.0
 # Historique three-phase over-current bursts: 20 short frames (about 0.7 s each)
 # then one long frame, until a minute after the over-current.
@@ -105,6 +107,7 @@ class MeterState:
         self._published_at = 0.0
         self._version = 0
         self._short_frame_at = float("-inf")
+        self._power = MeterPower()  # active power from the registers' steps (active_power.py)
         self.snapshot = self._build_snapshot()
 
     # -- writer side (the reader thread) -------------------------------------------
@@ -115,10 +118,12 @@ class MeterState:
 
     def record_reconnect(self) -> None:
         self._reconnects += 1
+        self.reset_power()
         self._publish()
 
     def record_mode_detected(self, mode: str) -> None:
         self._mode_detections[mode] += 1
+        self.reset_power()
         self._publish()
 
     def record_chunk(
@@ -148,11 +153,23 @@ class MeterState:
                 self._apply(reading, frame, clock, now)
         self._publish()
 
+    def reset_power(self) -> None:
+        """Forget the active-power estimates: their steps must not span a reconnection,
+        a silence, a mode switch or a change of meter."""
+        self._power.reset()
+        self._drop_power_samples()
+
+    def _drop_power_samples(self) -> None:
+        estimates = (ACTIVE_POWER, POWER_FACTOR)
+        self._samples = {key: value for key, value in self._samples.items() if key[0] not in estimates}
+
     def flush(self) -> None:
         """Publish everything now (the source has ended)."""
         self._publish()
 
     def _apply(self, reading: Reading, frame: Frame, clock: float, now: float) -> None:
+        if self._last_frame_at is not None and now - self._last_frame_at > self.stale_after:
+            self.reset_power()
         self._last_frame_at = now
         self._learn_identity(reading)
         fresh = reading_samples(reading)
@@ -214,6 +231,13 @@ class MeterState:
                 fresh[key] = confirmed * scale
             elif key in self._samples:
                 fresh[key] = self._samples[key][0]  # keep the last confirmed value alive
+            if key in _POWER_DIRECTIONS:
+                point = (guard.accepted.at, guard.accepted.wh) if guard.accepted else None
+                va = reading.apparent_power_va.get(_POWER_DIRECTIONS[key])
+                self._power.observe(_POWER_DIRECTIONS[key], clock, va, point, guard.rejected > before)
+        # Recomputed every frame: an estimate that ends (reset, rejected value) disappears at once.
+        self._drop_power_samples()
+        fresh.update(self._power.samples())
 
     def _learn_identity(self, reading: Reading) -> None:
         identity = self._identity

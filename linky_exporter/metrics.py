@@ -88,6 +88,22 @@ _SPECS = [
     MetricSpec("linky_voltage_mean_volts", Kind.GAUGE, "Mean voltage per phase over the meter's last 10-minute period.", (M, "phase"), "volts", "UMOY1-3"),
     MetricSpec("linky_apparent_power_max_volt_amperes", Kind.GAUGE, "Maximum apparent power of the day, today or yesterday.", (M, "direction", "day"), "volt_amperes", "SMAXSN, SMAXSN-1, SMAXIN, SMAXIN-1; historique PMAX (yesterday)"),
     MetricSpec("linky_phase_apparent_power_max_volt_amperes", Kind.GAUGE, "Maximum apparent power drawn on one phase, today or yesterday.", (M, "phase", "day"), "volt_amperes", "SMAXSN1-3, SMAXSN1-1..3-1"),
+    MetricSpec(
+        "linky_active_power_watts",
+        Kind.GAUGE,
+        "Active power estimated from the timing of the energy register's 1 Wh steps and the apparent power (docs/active-power.md).",
+        (M, "direction"),
+        "watts",
+        "EAST/EAIT (historique: sum of the indexes) with PAPP, SINSTS, SINSTI",
+    ),
+    MetricSpec(
+        "linky_power_factor_ratio",
+        Kind.GAUGE,
+        "Power factor (active / apparent power) fitted over the same steps; absent where apparent power is not sent.",
+        (M, "direction"),
+        "ratio",
+        "EAST/EAIT with PAPP, SINSTS, SINSTI",
+    ),
     MetricSpec("linky_load_curve_power_watts", Kind.GAUGE, "Load-curve point: mean active power over the last complete period (n) and the one before (n-1).", (M, "direction", "point"), "watts", "CCASN, CCASN-1, CCAIN, CCAIN-1"),
     MetricSpec("linky_max_current_amperes", Kind.GAUGE, "Maximum current the meter reports (historique IMAX).", (M, "phase"), "amperes", "IMAX, IMAX1-3"),
     # -- limits and alarms --------------------------------------------------------------

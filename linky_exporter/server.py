@@ -117,7 +117,9 @@ def landing_page(meters: Sequence[MeterState], telemetry_path: str, now: float |
     for meter in meters:
         snap = meter.snapshot
         age = "never" if snap.last_frame_at is None else f"{now - snap.last_frame_at:.1f} s ago"
-        power = snap.fresh_samples(now).get(("linky_apparent_power_volt_amperes", ("import",)))
+        fresh = snap.fresh_samples(now)
+        power = fresh.get(("linky_apparent_power_volt_amperes", ("import",)))
+        watts = fresh.get(("linky_active_power_watts", ("import",)))
         errors = snap.groups.get("checksum_error", 0) + snap.groups.get("malformed", 0) + snap.groups.get("rejected_value", 0)
         kind = "<strong>SIMULATED meter — not real data</strong>" if snap.simulated else "real meter"
         rows.append(
@@ -130,6 +132,7 @@ def landing_page(meters: Sequence[MeterState], telemetry_path: str, now: float |
                     html.escape(snap.identity.get("mode", "detecting…")),
                     "up" if snap.up(now) else "<strong>down</strong>",
                     age,
+                    "—" if watts is None else f"{watts:.0f} W",
                     "—" if power is None else f"{power:.0f} VA",
                     str(snap.frames.get("valid", 0)),
                     str(errors),
@@ -145,7 +148,7 @@ def landing_page(meters: Sequence[MeterState], telemetry_path: str, now: float |
 <body><h1>linky-exporter {html.escape(__version__)}</h1>
 <p>Prometheus exporter for the Linky meter's customer output (TIC). Metrics: <a href="{path}">{path}</a></p>
 <table><tr><th>meter</th><th>source</th><th>mode</th><th>state</th><th>last valid frame</th>
-<th>apparent power</th><th>valid frames</th><th>group errors</th><th>source open</th></tr>
+<th>active power</th><th>apparent power</th><th>valid frames</th><th>group errors</th><th>source open</th></tr>
 {''.join(rows)}</table>
 <p><a href="/-/healthy">/-/healthy</a> · <a href="/-/ready">/-/ready</a></p>
 </body></html>

@@ -108,7 +108,7 @@ def test_meter_info_keeps_the_last_known_identity():
     assert identity["tariff_option"] == "TEMPO" and identity["serial"].isdigit()
 
 
-def test_the_collector_never_serves_a_value_past_its_staleness_even_from_its_cache():
+def test_the_collector_drops_a_value_past_its_staleness_without_a_new_snapshot():
     from linky_exporter.collector import LinkyCollector
 
     state = MeterState("linky", stale_after=30)
@@ -121,13 +121,13 @@ def test_the_collector_never_serves_a_value_past_its_staleness_even_from_its_cac
 
     assert exposed()["linky_up"] == 1 and "linky_apparent_power_volt_amperes" in exposed()
     clock[0] = 1029.9
-    assert exposed()["linky_up"] == 1  # same snapshot, still fresh: served from the cache
+    assert exposed()["linky_up"] == 1  # same snapshot, still fresh
     clock[0] = 1030.1
     after = exposed()
     assert after["linky_up"] == 0 and "linky_apparent_power_volt_amperes" not in after
 
 
-def test_the_collector_cache_follows_every_new_snapshot():
+def test_the_collector_reports_every_change_of_connection():
     from linky_exporter.collector import LinkyCollector
 
     state = MeterState("linky", stale_after=30)
@@ -136,6 +136,6 @@ def test_the_collector_cache_follows_every_new_snapshot():
     def connected() -> float:
         return next(s.value for f in collector.collect() for s in f.samples if s.name == "linky_exporter_source_connected")
 
-    for flag in [True, False] * 50:  # snapshots die and new ones may reuse their id()
+    for flag in [True, False] * 50:  # each change publishes a new snapshot, read by the next scrape
         state.record_connected(flag)
         assert connected() == float(flag)

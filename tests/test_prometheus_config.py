@@ -145,7 +145,7 @@ def test_recording_rules_are_named_level_metric_operations(loaded_rules):
         level, metric, operations = rule["name"].split(":")
         assert re.fullmatch(r"meter(?:_index)?", level), rule["name"]
         assert metric.startswith("linky_") and not metric.endswith("_total"), rule["name"]
-        assert re.fullmatch(r"(rate5m|increase1h|increase1d)", operations), rule["name"]
+        assert re.fullmatch(r"(rate5m|avg1m|avg5m|increase1h|increase1d)", operations), rule["name"]
 
 
 def test_rules_use_only_contract_metrics_and_labels(loaded_rules):

@@ -144,3 +144,15 @@ def test_same_seed_same_bytes():
     noisy = "simulated://historique?start=2024-01-15T19:00&seed=42&scenario=noise"
     assert generate(noisy, 40) == generate(noisy, 40)
     assert generate(url, 40) != generate(url.replace("seed=42", "seed=43"), 40)
+
+
+def test_fixed_load_replaces_the_household_with_known_active_and_apparent_power():
+    url = "simulated://standard?start=2024-01-15T12:00&scenario=fixed_load&watts=300,2000&pf=0.75,1&load_every=10s"
+    sim = transmitter(url)
+    seen = []
+    for _ in range(25):
+        (_, _, reading), = emissions(sim, 1)
+        truth = sim.meter.truth()
+        seen.append((truth.import_w, truth.import_va, reading.apparent_power_va["import"]))
+    assert {(w, va) for w, va, _ in seen} == {(300, 400), (2000, 2000)}
+    assert all(sent == va for _, va, sent in seen)  # SINSTS is the truth's VA

@@ -57,6 +57,10 @@ def test_every_option():
         ("simulated://standard?scenario=mode_switch", "scenario"),
         ("simulated://historique?producer=1", "producer"),
         ("serial:///dev/ttyUSB0", "url"),
+        ("simulated://standard?scenario=fixed_load&pf=1.2", "pf"),
+        ("simulated://standard?scenario=fixed_load&watts=300,x", "watts"),
+        ("simulated://standard?scenario=fixed_load&load_every=0s", "load_every"),
+        ("simulated://standard?watts=300", "watts"),
     ],
 )
 def test_bad_urls_name_the_option_in_one_line(url, option):

@@ -180,8 +180,18 @@ def test_the_environment_file_sets_a_valid_source(monkeypatch):
     assert [str(spec) for spec in settings.tic.source] == ["linky=/dev/serial0"]
 
 
+#: Read by ``serve`` before the settings are built (it names the YAML file), so not a Settings field.
+CONFIG_FILE_VARIABLE = "LINKY_EXPORTER_CONFIG_FILE"
+
+
+def test_the_environment_file_shows_the_config_file_variable():
+    _, examples = environment_assignments()
+    assert (CONFIG_FILE_VARIABLE, "/etc/linky-exporter.yml") in examples
+
+
 def test_every_example_in_the_environment_file_is_a_valid_setting(monkeypatch):
     _, examples = environment_assignments()
+    examples = [(name, value) for name, value in examples if name != CONFIG_FILE_VARIABLE]
     assert len(examples) >= 8
     unknown = {name for name, _ in examples} - known_variables()
     assert not unknown, f"the exporter reads no such variable: {sorted(unknown)}"

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from .clock import LocalTime
 from .deterministic import SlotNoise, between, unit
+from .scenarios import FixedLoad
 
 H, M = 3600, 60
 # Approximate sunrise / sunset in Paris, local legal time, by month (seconds of the day).
@@ -75,6 +76,7 @@ class Household:
         offpeak: tuple[tuple[int, int], ...] = ((22 * H, 6 * H),),
         overload: tuple[int, int, int] | None = None,  # (from ms, to ms, VA)
         breaker_open: tuple[int, int] | None = None,  # (from ms, to ms)
+        fixed_load: tuple[FixedLoad, int] | None = None,  # (the load, start in epoch seconds)
     ):
         self.seed = seed
         self.phases = phases
@@ -82,6 +84,7 @@ class Household:
         self.offpeak = offpeak
         self.overload = overload
         self.breaker_open = breaker_open
+        self.fixed_load = fixed_load
         rng = random.Random(seed)
         self.base_w = rng.uniform(90, 160)
         self.fridge_w = rng.uniform(90, 130)
@@ -110,6 +113,8 @@ class Household:
             zero = (0,) * n
             return Load(zero, zero, 0)  # the installation is cut off, panels included
 
+        if self.fixed_load is not None:
+            return self._fixed(epoch_s)
         second = now.second
         base = self.base_w * (0.9 + 0.2 * self._base_noise.at(epoch_s))
         for phase in range(n):
@@ -132,6 +137,14 @@ class Household:
         solar = self._solar(epoch_s, now) if self.producer else 0
         watts = tuple(round(p) for p in active)
         return Load(watts, tuple(max(w, round(s)) for w, s in zip(watts, apparent)), solar)
+
+    def _fixed(self, epoch_s: int) -> Load:
+        """The fixed_load scenario: one load of known active power and power factor, spread over the phases."""
+        load, start_s = self.fixed_load  # type: ignore[misc]
+        total, power_factor = load.at(epoch_s - start_s)
+        share = total / self.phases
+        watts = tuple(round(share) for _ in range(self.phases))
+        return Load(watts, tuple(round(share / power_factor) for _ in range(self.phases)), 0)
 
     # -- day plan ---------------------------------------------------------------
 

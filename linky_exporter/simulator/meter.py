@@ -113,8 +113,9 @@ class SimulatedMeter:
             begin, end = scen.overvoltage.resolve_ms(start_ms)
             overvoltage = (begin, end, scen.overvoltage_volts)
         self.breaker_window = breaker
+        fixed = (scen.fixed_load, start_ms // 1000) if scen.fixed_load else None
         self.household = Household(
-            config.seed, config.phases, config.producer, self.contract.offpeak, overload, breaker
+            config.seed, config.phases, config.producer, self.contract.offpeak, overload, breaker, fixed
         )
         self.grid = Grid(config.seed, config.phases, overvoltage)
         self._tariffs: dict[int, TariffState] = {}

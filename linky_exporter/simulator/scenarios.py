@@ -55,6 +55,20 @@ class Noise:
 
 
 @dataclass(frozen=True)
+class FixedLoad:
+    """The whole household replaced by one load: ``watts`` (and ``power_factors``) in turn, each for ``every_s``."""
+
+    watts: tuple[int, ...] = (300,)
+    power_factors: tuple[float, ...] = (1.0,)
+    every_s: float | None = None  # None: the first value for ever
+
+    def at(self, since_start_s: float) -> tuple[int, float]:
+        """(active power, power factor) at that many seconds after the start."""
+        turn = 0 if self.every_s is None else int(since_start_s // self.every_s)
+        return self.watts[turn % len(self.watts)], self.power_factors[turn % len(self.power_factors)]
+
+
+@dataclass(frozen=True)
 class Scenarios:
     names: tuple[str, ...] = ()
     tempo_red_day: date | None = None  # None with "tempo_red": the day after the start's
@@ -68,6 +82,7 @@ class Scenarios:
     silent_at: Instant | None = None
     switch_at: Instant | None = None
     noise: Noise | None = None
+    fixed_load: FixedLoad | None = None
 
     def __contains__(self, name: str) -> bool:
         return name in self.names
@@ -100,6 +115,27 @@ def _va(text: str) -> int:
     return value
 
 
+def _watts(text: str) -> tuple[int, ...]:
+    values = tuple(int(part) for part in text.split(","))
+    if not all(0 <= value <= 100_000 for value in values):
+        raise ValueError("must be comma-separated watts between 0 and 100000")
+    return values
+
+
+def _period(text: str) -> float:
+    value = parse_duration(text)
+    if not value > 0:
+        raise ValueError("must be a positive duration")
+    return value
+
+
+def _power_factors(text: str) -> tuple[float, ...]:
+    values = tuple(float(part) for part in text.split(","))
+    if not all(0.1 <= value <= 1.0 for value in values):
+        raise ValueError("must be comma-separated power factors between 0.1 and 1")
+    return values
+
+
 def _cause(text: str) -> int:
     if text not in BREAKER_CAUSES:
         raise ValueError("must be one of " + ", ".join(BREAKER_CAUSES))
@@ -127,6 +163,11 @@ SCENARIO_OPTIONS: dict[str, dict[str, tuple[Callable[[str], object], object]]] =
     },
     "silent": {"silent_at": (Instant.parse, Instant(offset_s=60))},
     "mode_switch": {"switch_at": (Instant.parse, Instant(offset_s=60))},
+    "fixed_load": {
+        "watts": (_watts, (300,)),
+        "pf": (_power_factors, (1.0,)),
+        "load_every": (_period, None),
+    },
     "noise": {
         "noise_rate": (_rate, 0.001),
         "eot_rate": (_rate, 0.01),
@@ -181,7 +222,8 @@ def parse_scenarios(names: list[str], options: dict[str, str]) -> Scenarios:
         noise=Noise(get("noise_rate"), get("eot_rate"), get("parity"), get("burst_every"), get("burst_for"))
         if "noise" in names
         else None,
+        fixed_load=FixedLoad(get("watts"), get("pf"), get("load_every")) if "fixed_load" in names else None,
     )
 
 
-__all__ = ["BREAKER_CAUSES", "Noise", "SCENARIO_OPTIONS", "Scenarios", "Window", "parse_scenarios"]
+__all__ = ["BREAKER_CAUSES", "FixedLoad", "Noise", "SCENARIO_OPTIONS", "Scenarios", "Window", "parse_scenarios"]

@@ -17,8 +17,12 @@ BREAKER_MAP = value_map({0: ("closed", "green"), 1: ("open: over-power", "red"),
                          5: ("open: overheating (I > max)", "red"), 6: ("open: overheating (I < max)", "red"),
                          7: ("unknown", "orange")})
 NO_YES = value_map({0: ("no", "green"), 1: ("YES", "red")})
-ACTIVE_POWER = f"rate({sel('linky_energy_imported_joules_total')}[$__rate_interval])"
-EXPORT_POWER = f"rate({sel('linky_energy_exported_joules_total')}[$__rate_interval])"
+# The exporter's estimate from the register's step timing (docs/active-power.md): it follows
+# a load within a frame or a few register steps, where rate() needs minutes of 1 Wh steps.
+ACTIVE_POWER = sel("linky_active_power_watts", direction="import")
+EXPORT_POWER = sel("linky_active_power_watts", direction="export")
+POWER_FACTOR = sel("linky_power_factor_ratio", direction="import")
+COUNTER_POWER = f"rate({sel('linky_energy_imported_joules_total')}[$__rate_interval])"
 IMPORT_VA = sel("linky_apparent_power_volt_amperes", direction="import")
 EXPORT_VA = sel("linky_apparent_power_volt_amperes", direction="export")
 # Standard meters without a Tempo contract send the STGE colour bits as 0 (unknown) for
@@ -31,11 +35,16 @@ VOLTAGE_STEPS = thresholds((None, "red"), (207, "green"), (253, "red"))  # 230 V
 def build() -> dict:
     lay = Layout()
     lay.row("Now")
+    lay.add(stat("Active power drawn", [target(ACTIVE_POWER, "{{meter}}")], unit="watt", graph=True,
+                 description="Estimated by the exporter from the timing of the energy register's 1 Wh steps and "
+                             "the apparent power (docs/active-power.md): what the bill counts. Appears after three "
+                             "register steps; empty while the meter draws nothing."), 4, 5)
     lay.add(stat("Apparent power drawn", [target(IMPORT_VA, "{{meter}}")], unit="voltamp", graph=True,
-                 description="SINSTS (standard) or PAPP (historique): what the meter counts against the subscribed power."), 5, 5)
-    lay.add(stat("Active power", [target(ACTIVE_POWER, "{{meter}}")], unit="watt", graph=True,
-                 description="Derived from the drawn-energy counter (1 Wh steps, one frame late): smooth over a few "
-                             "minutes, coarse at low power. Needs two scrapes."), 5, 5)
+                 description="SINSTS (standard) or PAPP (historique): what the meter counts against the subscribed power."), 4, 5)
+    lay.add(stat("Power factor", [target(POWER_FACTOR, "{{meter}}")], unit="none", decimals=2, graph=True,
+                 steps=thresholds((None, "orange"), (0.8, "green")),
+                 description="Active / apparent power, fitted by the exporter over the same register steps. "
+                             "Resistive loads (heaters, kettle) are near 1, motors and electronics lower."), 3, 5)
     lay.add(gauge("Load against subscribed power",
                   [target(f"100 * {IMPORT_VA} / ignoring(direction) {sel('linky_reference_power_volt_amperes')}", "{{meter}}")],
                   unit="percent", minimum=0, maximum=120,
@@ -44,7 +53,7 @@ def build() -> dict:
                               "Past 100 % for long, the breaker opens at the cut-off power."), 4, 5)
     lay.add(stat("Tariff period now", [target(current_tariff_name(), "{{meter}}: {{name}}", instant=True)],
                  unit="none", text_mode="name", color_mode="none",
-                 description="Name of the supplier index in use (LTARF/NTARF, or PTEC in historique)."), 5, 5)
+                 description="Name of the supplier index in use (LTARF/NTARF, or PTEC in historique)."), 4, 5)
     lay.add(stat("Tempo colour", [target(TEMPO_COLOUR, "{{meter}} {{day}}", instant=True)],
                  unit="none", mappings=[TEMPO_MAP], color_mode="background", text_mode="value_and_name",
                  no_value="not a Tempo contract",
@@ -68,6 +77,18 @@ def build() -> dict:
         description="Alarms from STGE (standard mode); historique only has 'over subscribed power' (ADPS)."), 12, 4)
 
     lay.row("Power")
+    lay.add(timeseries("Active and apparent power", [
+        target(ACTIVE_POWER, "{{meter}} active (W)"),
+        target(IMPORT_VA, "{{meter}} apparent (VA)"),
+    ], unit="watt", legend_calcs=["lastNotNull", "mean", "max"],
+        overrides=[override("byFrameRefID", "B", unit="voltamp", **{"custom.fillOpacity": 0})],
+        description="Watts (what the bill counts, estimated from the register's steps) and volt-amperes "
+                    "(what the breaker counts) side by side: the gap between them is the power factor."), 12, 8)
+    lay.add(timeseries("Power factor", [
+        target(POWER_FACTOR, "{{meter}}"),
+    ], unit="none", legend_calcs=["lastNotNull", "min", "mean"], defaults={"min": 0, "max": 1, "decimals": 2},
+        description="Active / apparent power drawn, fitted by the exporter over the register's steps "
+                    "(docs/active-power.md). It changes as appliances switch on and off."), 12, 8)
     lay.add(timeseries("Apparent power against subscribed and cut-off power", [
         target(IMPORT_VA, "{{meter}} drawn"),
         target(sel("linky_reference_power_volt_amperes"), "{{meter}} subscribed"),
@@ -76,11 +97,13 @@ def build() -> dict:
         overrides=[override("byFrameRefID", "B", **{"custom.lineStyle": {"fill": "dash", "dash": [10, 10]}, "custom.fillOpacity": 0}),
                    override("byFrameRefID", "C", **{"custom.lineStyle": {"fill": "dash", "dash": [4, 6]}, "custom.fillOpacity": 0})],
         description="The meter compares apparent power (VA), not active power (W), with the subscription."), 12, 8)
-    lay.add(timeseries("Active power", [
-        target(ACTIVE_POWER, "{{meter}} drawn (energy counter)"),
+    lay.add(timeseries("Active power: estimate, counter rate and load curve", [
+        target(ACTIVE_POWER, "{{meter}} estimate"),
+        target(COUNTER_POWER, "{{meter}} rate of the energy counter"),
         target(sel("linky_load_curve_power_watts", direction="import", point="n"), "{{meter}} load-curve point (meter)"),
     ], unit="watt", legend_calcs=["mean", "max"],
-        description="Rate of the drawn-energy counter, and the meter's own load-curve point (CCASN, standard mode: "
+        description="The exporter's estimate, the rate of the drawn-energy counter (1 Wh steps: coarse at low "
+                    "power, late after a change) and the meter's own load-curve point (CCASN, standard mode: "
                     "mean over its last 30-minute period)."), 12, 8)
 
     lay.row("Phases")
@@ -113,7 +136,8 @@ def build() -> dict:
                                   target(EXPORT_POWER, "{{meter}} active")],
                  unit="voltamp", text_mode="value_and_name", no_value="not a producer", graph=True,
                  overrides=[override("byFrameRefID", "B", unit="watt")],
-                 description="SINSTI and the rate of the injected-energy counter (EAIT): producers only."), 6, 8)
+                 description="SINSTI and the active power injected, estimated from the injected-energy register "
+                             "(EAIT): producers only."), 6, 8)
     lay.add(timeseries("Drawn and injected power", [
         target(ACTIVE_POWER, "{{meter}} drawn"),
         target(EXPORT_POWER, "{{meter}} injected"),
