@@ -111,3 +111,17 @@ def test_sigterm_under_load_finishes_every_scrape_and_exits_0():
     assert outcomes["cut"] == 0, outcomes
     assert exit_s < 6, exit_s  # the bound is 5 s of grace; a generous check that it is bounded at all
     assert "still being answered" not in exporter.log()
+
+
+def test_sigterm_is_not_held_up_by_idle_tls_clients(tls_web_config):
+    with Exporter("--tic.source", CAPTURE, "--web.config.file", tls_web_config, scheme="https") as exporter:
+        idle = [socket.create_connection(("127.0.0.1", exporter.port)) for _ in range(10)]
+        half = socket.create_connection(("127.0.0.1", exporter.port))
+        half.sendall(b"\x16\x03\x01")  # the first bytes of a ClientHello, then nothing
+        try:
+            exporter.process.send_signal(signal.SIGTERM)
+            assert exporter.process.wait(timeout=10) == 0
+            assert all(closed_by_peer(sock) for sock in idle)
+        finally:
+            for sock in [*idle, half]:
+                sock.close()
