@@ -1,48 +1,26 @@
-"""The HTTP side: /metrics (text or OpenMetrics), a landing page, /-/healthy, /-/ready.
+"""What the exporter serves: /metrics (text or OpenMetrics), a landing page, /-/healthy, /-/ready.
 
 prometheus_client's WSGI app renders the metrics (and negotiates OpenMetrics
-from the Accept header); this module adds the landing page, the health
-endpoints, basic authentication and TLS from ``--web.config.file``.
+from the Accept header); this module adds the landing page and the health
+endpoints. Connections, TLS, authentication and limits are web/http_server.py's.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import logging
-import socket
-import threading
+import io
 import time
 from collections.abc import Callable, Iterable, Sequence
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
 from . import __version__
 from .meter import MeterState
-from .web_config import WebConfig
-
-log = logging.getLogger(__name__)
+from .web.http_protocol import Request
 
 StartResponse = Callable[..., object]
 #: How long a rendered /metrics response may be reused (process_* metrics age that much at most).
 RENDER_CACHE_S = 1.0
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128  # socketserver's 5 refuses connections under a burst of scrapers
-
-
-class _IPv6ThreadingServer(_ThreadingServer):
-    address_family = socket.AF_INET6
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # one line per scrape is noise
-        log.debug("%s %s", self.address_string(), format % args)
 
 
 class ExporterApp:
@@ -51,23 +29,22 @@ class ExporterApp:
         registry: CollectorRegistry,
         meters: Sequence[MeterState],
         telemetry_path: str = "/metrics",
-        web_config: WebConfig | None = None,
         ready: Callable[[], bool] = lambda: True,
     ):
         self.metrics_app = make_wsgi_app(registry)
         self.meters = meters
         self.telemetry_path = telemetry_path
-        self.web_config = web_config or WebConfig()
         self.ready = ready
         self._rendered: tuple | None = None  # (key, expiry, (status, headers, body))
 
+    def handle(self, request: Request) -> tuple[int, list[tuple[str, str]], bytes]:
+        """One request (GET or HEAD, authorised already) -> (status, headers, body). Called on an app thread."""
+        response: list = []
+        body = b"".join(self(_environ(request), lambda status, headers, exc_info=None: response.extend((status, headers))))
+        status, headers = response
+        return int(status.split(" ", 1)[0]), list(headers), body
+
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        if self.web_config.users and not self._authorised(environ):
-            start_response(
-                "401 Unauthorized",
-                [("Content-Type", "text/plain; charset=utf-8"), ("WWW-Authenticate", 'Basic realm="linky-exporter"')],
-            )
-            return [b"Unauthorized\n"]
         path = environ.get("PATH_INFO", "/")
         if path == self.telemetry_path:
             return self._metrics(environ, start_response)
@@ -113,16 +90,19 @@ class ExporterApp:
         start_response(status, headers)
         return [body]
 
-    def _authorised(self, environ: dict) -> bool:
-        header = environ.get("HTTP_AUTHORIZATION", "")
-        scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return False
-        return bool(sep) and self.web_config.check_password(user, password)
+
+def _environ(request: Request) -> dict:
+    """The WSGI environ prometheus_client reads. HEAD is rendered as GET: the server drops the body."""
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": request.path,
+        "QUERY_STRING": request.query,
+        "SERVER_PROTOCOL": request.version,
+        "wsgi.input": io.BytesIO(),
+    }
+    for name, value in request.headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
 
 
 def _text(start_response: StartResponse, status: str, text: str) -> list[bytes]:
@@ -173,27 +153,3 @@ def landing_page(meters: Sequence[MeterState], telemetry_path: str, now: float |
 <p><a href="/-/healthy">/-/healthy</a> · <a href="/-/ready">/-/ready</a></p>
 </body></html>
 """
-
-
-class Server:
-    """The HTTP(S) server, serving in a thread of its own."""
-
-    def __init__(self, app: ExporterApp, host: str, port: int):
-        server_class = _IPv6ThreadingServer if ":" in host else _ThreadingServer
-        self.httpd = make_server(host or "0.0.0.0", port, app, server_class=server_class, handler_class=_QuietHandler)
-        context = app.web_config.ssl_context
-        if context is not None:
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        # The poll interval only bounds how long stop() waits; each wake-up costs CPU.
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(2.0,), name="http", daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self.httpd.server_address[1]
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

@@ -123,6 +123,13 @@ class WebSettings(_Section):
     listen_address: str = f":{DEFAULT_PORT}"
     telemetry_path: str = "/metrics"
     config_file: Path | None = None
+    max_connections: int = Field(default=64, ge=0, le=1_000_000)
+    read_timeout: float = 10.0
+
+    @field_validator("read_timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return parse_duration(value)
 
     @field_validator("config_file", mode="before")
     @classmethod

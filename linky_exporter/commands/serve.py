@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -17,13 +18,14 @@ from .. import __version__
 from ..collector import LinkyCollector
 from ..logs import setup_logging
 from ..meter import MeterState, Prices
-from ..server import ExporterApp, Server
+from ..server import ExporterApp
 from ..settings import DEFAULT_PORT, Settings, SettingsError, load_settings, split_listen_address
 from ..sources.checks import check_sources
 from ..sources.devices import SERVE_CANDIDATES, existing_devices
 from ..sources.reader import MeterReader
 from ..sources.spec import SourceKind, parse_source
-from ..web_config import WebConfig, WebConfigError, load_web_config
+from ..web.config import WebConfig, WebConfigError, load_web_config
+from ..web.http_server import SHUTDOWN_GRACE_S, HttpServer
 
 log = logging.getLogger("linky_exporter")
 
@@ -66,7 +68,9 @@ def add_serve_flags(parser: argparse.ArgumentParser) -> None:
     web = parser.add_argument_group("web")
     web.add_argument("--web.listen-address", dest="web.listen_address", metavar="[HOST]:PORT", help=f"address to listen on (default: :{DEFAULT_PORT})")
     web.add_argument("--web.telemetry-path", dest="web.telemetry_path", metavar="PATH", help="path of the metrics (default: /metrics)")
-    web.add_argument("--web.config.file", dest="web.config_file", metavar="FILE", help="TLS and basic-auth configuration, in exporter-toolkit format")
+    web.add_argument("--web.config.file", dest="web.config_file", metavar="FILE", help="TLS, basic auth, headers and rate limit, in exporter-toolkit's format (docs/web-config.md)")
+    web.add_argument("--web.max-connections", dest="web.max_connections", metavar="N", help="connections held at most; a new one closes the one idle the longest (default: 64, 0: no limit)")
+    web.add_argument("--web.read-timeout", dest="web.read_timeout", metavar="DURATION", help="time a client has for the TLS handshake and each request, and between keep-alive requests (default: 10s)")
     logs = parser.add_argument_group("logs")
     logs.add_argument("--log.level", dest="log.level", choices=["debug", "info", "warn", "error"], help="default: info")
     logs.add_argument("--log.format", dest="log.format", choices=["logfmt", "json"], help="default: logfmt")
@@ -146,6 +150,8 @@ def _report_config(settings: Settings, web_config: WebConfig) -> int:
     tls = "TLS" if web_config.ssl_context else "plain HTTP"
     auth = f", basic auth for {len(web_config.users)} user(s)" if web_config.users else ""
     print(f"  listening on {settings.web.listen_address}{settings.web.telemetry_path} ({tls}{auth})")
+    limit = settings.web.max_connections or "no limit"
+    print(f"  at most {limit} connection(s), read timeout {settings.web.read_timeout:g} s")
     return 0
 
 
@@ -168,12 +174,18 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
         registry,
         meters,
         settings.web.telemetry_path,
-        web_config,
         ready=lambda: all(reader.opened.is_set() for reader in readers),
     )
     host, port = split_listen_address(settings.web.listen_address)
     try:
-        server = Server(app, host, port)
+        server = HttpServer(
+            app.handle,
+            host,
+            port,
+            web_config,
+            max_connections=settings.web.max_connections,
+            read_timeout=settings.web.read_timeout,
+        )
     except OSError as error:
         log.error("cannot listen on %s: %s", settings.web.listen_address, error.strerror or error)
         return EXIT_FAILURE
@@ -182,6 +194,9 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
             log.warning("meter %s reads the SIMULATED meter %s: its values are not real", spec.name, spec.url)
     for reader in readers:
         reader.start()
+    # Everything made so far lives as long as the process: out of the garbage
+    # collector's sight, so the collections the HTTP server runs stay cheap.
+    gc.freeze()
     server.start()
     scheme = "https" if web_config.ssl_context else "http"
     log.info(
@@ -189,8 +204,8 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
         __version__, scheme, host or "0.0.0.0", server.port, settings.web.telemetry_path, len(meters),
     )
     _wait_for_signal(stop)
-    log.info("stopping")
-    server.stop()
+    log.info("stopping: answering the requests under way (%g s at most)", SHUTDOWN_GRACE_S)
+    server.stop(SHUTDOWN_GRACE_S)
     for reader in readers:
         reader.join(timeout=2)
     return 0

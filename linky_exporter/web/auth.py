@@ -1,0 +1,95 @@
+"""Basic authentication as exporter-toolkit does it, against bcrypt hashes.
+
+- bcrypt costs tens of milliseconds by design, so results are remembered:
+  successes and failures alike, in two bounded caches (a flood of wrong
+  passwords cannot push the good one out), keyed by a keyed hash of user and
+  password (the passwords themselves are never kept).
+- bcrypt runs under one lock: a flood of new wrong passwords costs one core at
+  most, whatever the number of clients.
+- An unknown user costs the same as a known one: its password is checked
+  against a configured hash and refused whatever the result, so timing does
+  not tell which users exist. A password longer than bcrypt's 72 bytes is
+  refused the same way, at the same cost.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import threading
+from collections import OrderedDict
+
+log = logging.getLogger(__name__)
+
+BCRYPT_MAX_PASSWORD = 72
+SUCCESS_CACHE_SIZE = 64
+FAILURE_CACHE_SIZE = 1024
+
+
+def parse_basic_authorization(header: str | None) -> tuple[bytes, bytes] | None:
+    """(user, password) from an ``Authorization: Basic ...`` value, or None."""
+    if not header:
+        return None
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True)
+    except ValueError:
+        return None
+    user, sep, password = decoded.partition(b":")
+    return (user, password) if sep else None
+
+
+class BasicAuth:
+    def __init__(self, users: dict[str, str]):
+        # Python's bcrypt spells the $2y$ of htpasswd $2b$: the same algorithm.
+        self.users = {user.encode(): hashed.replace("$2y$", "$2b$", 1).encode() for user, hashed in users.items()}
+        # The most expensive configured hash stands in for an unknown user's.
+        self._decoy = max(self.users.values(), key=lambda h: int(h[4:6])) if self.users else b""
+        self._key = os.urandom(32)
+        self._bcrypt_lock = threading.Lock()  # held for a whole bcrypt: never taken on the event loop
+        self._cache_lock = threading.Lock()  # held for a dict operation
+        self._successes: OrderedDict[bytes, None] = OrderedDict()
+        self._failures: OrderedDict[bytes, None] = OrderedDict()
+
+    def __bool__(self) -> bool:
+        return bool(self.users)
+
+    def cached(self, user: bytes, password: bytes) -> bool | None:
+        """The remembered verdict for these credentials, or None: cheap, for the event loop."""
+        key = self._cache_key(user, password)
+        with self._cache_lock:
+            if key in self._successes:
+                return True
+            if key in self._failures:
+                return False
+        return None
+
+    def verify(self, user: bytes, password: bytes) -> bool:
+        """bcrypt, serialised: call it off the event loop. The verdict is remembered."""
+        import bcrypt  # tens of milliseconds of import, only for a configuration with users
+
+        hashed = self.users.get(user)
+        known = hashed is not None
+        too_long = len(password) > BCRYPT_MAX_PASSWORD
+        with self._bcrypt_lock:
+            try:
+                matched = bcrypt.checkpw(password[:BCRYPT_MAX_PASSWORD], hashed if known else self._decoy)
+            except ValueError as error:  # a hash bcrypt cannot read: refused, never a 500
+                log.warning("basic auth: the hash of user %r cannot be checked: %s", user.decode(errors="replace"), error)
+                matched = False
+        verdict = known and matched and not too_long
+        with self._cache_lock:
+            cache = self._successes if verdict else self._failures
+            cache[self._cache_key(user, password)] = None
+            if len(cache) > (SUCCESS_CACHE_SIZE if verdict else FAILURE_CACHE_SIZE):
+                cache.popitem(last=False)
+        return verdict
+
+    def _cache_key(self, user: bytes, password: bytes) -> bytes:
+        return hmac.digest(self._key, len(user).to_bytes(4, "big") + user + password, hashlib.sha256)
+

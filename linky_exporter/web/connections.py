@@ -1,0 +1,105 @@
+"""The connections the HTTP server holds, and which one makes room for a new one.
+
+A connection is idle while it waits for a TLS handshake, a request, or the
+next request of a keep-alive connection (half a request included: a slow
+client is not being served). Idle ones are kept in the order their wait
+began, so the one idle the longest is pushed out first when a new connection
+arrives and the table is full; if none is idle, the new one is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from collections import OrderedDict
+
+log = logging.getLogger(__name__)
+
+# Connection states. Every state but BUSY may be pushed out for a new connection.
+NEW, IDLE, READING, BUSY = "new", "idle", "reading", "busy"
+
+
+class Connection:
+    """One client connection, from accept() to close. Held by the registry, and by its task once that runs."""
+
+    __slots__ = ("sock", "transport", "task", "writer", "state", "dropped")
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.transport: asyncio.BaseTransport | None = None
+        self.task: asyncio.Task | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.state = NEW
+        self.dropped = False
+
+    def drop(self) -> None:
+        """Close it now, whatever it is doing."""
+        self.dropped = True
+        if self.transport is not None:
+            self.transport.abort()
+        else:
+            # Its transport is being made: closing the socket under it would leave the fd in
+            # the event loop's selector. _adopt and _serve see `dropped` and abort the transport.
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
+        if self.task is not None:
+            self.task.cancel()
+
+
+class ConnectionTable:
+    def __init__(self, max_connections: int):
+        self.max_connections = max_connections  # 0: no limit
+        self._all: dict[int, Connection] = {}
+        self._idle: OrderedDict[int, Connection] = OrderedDict()  # idle the longest first
+        self._refused = 0
+        self._refusal_logged_at = float("-inf")
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def all(self) -> list[Connection]:
+        return list(self._all.values())
+
+    def idle_count(self) -> int:
+        return len(self._idle)
+
+    def admit(self, connection: Connection) -> bool:
+        """Hold ``connection``, pushing out the one idle the longest if full. False: refused."""
+        if self.max_connections and len(self._all) >= self.max_connections:
+            if not self._idle:
+                self._note_refusal()
+                return False
+            _, oldest = self._idle.popitem(last=False)
+            self.forget(oldest)
+            oldest.drop()
+            log.debug("connection idle the longest closed for a new one (%d connections)", len(self._all))
+        self._all[id(connection)] = connection
+        self._idle[id(connection)] = connection
+        return True
+
+    def forget(self, connection: Connection) -> None:
+        self._all.pop(id(connection), None)
+        self._idle.pop(id(connection), None)
+
+    def set_state(self, connection: Connection, state: str) -> None:
+        connection.state = state
+        if state == BUSY:
+            self._idle.pop(id(connection), None)
+        elif state == IDLE:  # a new wait begins: last in line to be pushed out
+            self._idle[id(connection)] = connection
+            self._idle.move_to_end(id(connection))
+        # READING keeps its place: its wait began when it became idle
+
+    def _note_refusal(self) -> None:
+        """One warning a minute at most: a flood of refusals must not flood the log."""
+        self._refused += 1
+        now = time.monotonic()
+        if now - self._refusal_logged_at >= 60:
+            log.warning(
+                "%d connection(s) refused: all %d connections are being answered (--web.max-connections)",
+                self._refused, self.max_connections,
+            )
+            self._refused, self._refusal_logged_at = 0, now

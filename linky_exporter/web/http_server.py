@@ -1,0 +1,333 @@
+"""The HTTP(S) server: one asyncio thread accepts, handshakes and reads; a few threads answer.
+
+Why this shape: a TLS handshake or a request that a client sends slowly (or
+never) must cost neither a thread nor the other clients' time. The event loop
+waits on every connection at once, with a deadline (``read_timeout``) for the
+handshake and the request head; only complete requests go to the small pool
+of application threads that render /metrics. At most ``max_connections``
+connections are held: a new one pushes out the connection idle the longest
+(waiting for a handshake, a request, or between keep-alive requests), and is
+refused if every connection is busy being answered.
+
+bcrypt runs on a thread of its own (see auth.py): wrong passwords queue there
+and never hold an application thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import asyncio.sslproto
+import functools
+import gc
+import logging
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from .auth import BasicAuth, parse_basic_authorization
+from .config import WebConfig
+from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
+from .http_protocol import (
+    ALLOWED_METHODS,
+    MAX_HEAD_BYTES,
+    BadRequest,
+    Request,
+    head_end,
+    parse_request_head,
+    response_bytes,
+    text_response,
+)
+from .ratelimit import RateLimiter
+from .tls import peer_has_allowed_san
+
+log = logging.getLogger(__name__)
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+Handler = Callable[[Request], Response]
+
+APP_THREADS = 4
+DEFAULT_MAX_CONNECTIONS = 64
+DEFAULT_READ_TIMEOUT_S = 10.0
+SHUTDOWN_GRACE_S = 5.0
+COLLECT_EVERY = 32
+TLS_READ_BUFFER = 32 * 1024
+#: At shutdown, a connection that has sent nothing yet gets this long to send its request.
+SHUTDOWN_NEW_GRACE_S = 0.5
+_LISTEN_BACKLOG = 1024
+_ACCEPT_BATCH = 64  # accepted per wake-up: a flood of connects cannot starve the clients already held
+
+class HttpServer:
+    def __init__(
+        self,
+        handler: Handler,
+        host: str,
+        port: int,
+        web_config: WebConfig | None = None,
+        *,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        read_timeout: float = DEFAULT_READ_TIMEOUT_S,
+    ):
+        self.handler = handler
+        self.web_config = web_config or WebConfig()
+        self.read_timeout = read_timeout
+        self.auth = BasicAuth(self.web_config.users)
+        limit = self.web_config.rate_limit
+        self.limiter = RateLimiter(limit.interval, limit.burst) if limit.interval > 0 else None
+        self.extra_headers = list(self.web_config.headers)
+        if self.web_config.ssl_context is not None:
+            # asyncio reads TLS into a 256 KiB buffer per connection; records are 16 KiB at
+            # most and requests a few hundred bytes: 32 KiB holds 64 connections in 2 MiB, not 16.
+            asyncio.sslproto.SSLProtocol.max_size = TLS_READ_BUFFER
+        self.sock = _listen(host, port)  # OSError here: the caller says it cannot listen
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, name="http", daemon=True)
+        self._app_pool = ThreadPoolExecutor(APP_THREADS, thread_name_prefix="http-app")
+        self._bcrypt_pool = ThreadPoolExecutor(1, thread_name_prefix="http-bcrypt")
+        self.connections = ConnectionTable(max_connections)
+        self._closing = False
+        self._closed_since_collect = 0
+        self._ready = threading.Event()
+
+    @property
+    def port(self) -> int:
+        return self.sock.getsockname()[1]
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.web_config.ssl_context else "http"
+
+    def start(self) -> None:
+        self.thread.start()
+        self._ready.wait()
+
+    def stop(self, grace: float = SHUTDOWN_GRACE_S) -> int:
+        """Stop accepting, let requests being answered finish (``grace`` seconds at most), close all.
+
+        Returns how many requests were cut because they had not finished in time.
+        """
+        if not self.thread.is_alive():
+            return 0
+        try:
+            cut = asyncio.run_coroutine_threadsafe(self._shutdown(grace), self.loop).result(grace + 5)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+            self._app_pool.shutdown(wait=False, cancel_futures=True)
+            self._bcrypt_pool.shutdown(wait=False, cancel_futures=True)
+        return cut
+
+    def connection_count(self) -> int:
+        return len(self.connections)
+
+    # --- the event loop's side -------------------------------------------------
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.add_reader(self.sock.fileno(), self._accept_ready)
+        self._ready.set()
+        try:
+            self.loop.run_forever()
+        finally:
+            for connection in self.connections.all():
+                connection.drop()
+            self.loop.run_until_complete(asyncio.sleep(0))
+            self.loop.close()
+            self.sock.close()
+
+    def _accept_ready(self) -> None:
+        """Accept what the kernel has queued; each connection then lives in a task of its own."""
+        for _ in range(_ACCEPT_BATCH):
+            try:
+                sock, _ = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:  # EMFILE, ENOBUFS: pause a second rather than spin
+                log.warning("cannot accept a connection: %s; pausing 1 s", error.strerror or error)
+                if not self._closing:
+                    self.loop.remove_reader(self.sock.fileno())
+                    self.loop.call_later(1.0, self._resume_accepting)
+                return
+            connection = Connection(sock)
+            if not self.connections.admit(connection):
+                sock.close()  # every connection is being answered: refused before it costs anything
+                continue
+            sock.setblocking(False)
+            reader = asyncio.StreamReader(limit=MAX_HEAD_BYTES * 2, loop=self.loop)
+            protocol = asyncio.StreamReaderProtocol(reader, functools.partial(self._serve, connection), loop=self.loop)
+            self.loop.create_task(self._adopt(connection, protocol))
+
+    async def _adopt(self, connection: Connection, protocol: asyncio.StreamReaderProtocol) -> None:
+        if connection.dropped:
+            connection.sock.close()
+            return
+        try:
+            transport, _ = await self.loop.connect_accepted_socket(lambda: protocol, connection.sock)
+        except OSError:
+            self.connections.forget(connection)
+            connection.sock.close()
+            return
+        if connection.dropped:
+            transport.abort()
+        elif connection.transport is None:
+            connection.transport = transport
+
+    def _resume_accepting(self) -> None:
+        if not self._closing:
+            self.loop.add_reader(self.sock.fileno(), self._accept_ready)
+
+    async def _shutdown(self, grace: float) -> int:
+        self._closing = True
+        self.loop.remove_reader(self.sock.fileno())
+        self._accept_ready()  # clients already queued by the kernel connected before the stop: serve them
+        self.sock.close()  # new clients are refused from here on
+        started = self.loop.time()
+        for connection in self.connections.all():
+            if connection.state == IDLE:  # keep-alive, between requests
+                self.connections.forget(connection)
+                connection.drop()
+        while self.connections and self.loop.time() - started < grace:
+            if self.loop.time() - started >= min(SHUTDOWN_NEW_GRACE_S, grace):
+                for connection in self.connections.all():
+                    if connection.state == NEW:
+                        self.connections.forget(connection)
+                        connection.drop()
+            await asyncio.sleep(0.01)
+        cut = sum(1 for connection in self.connections.all() if connection.state == BUSY)
+        for connection in self.connections.all():
+            self.connections.forget(connection)
+            connection.drop()
+        if cut:
+            log.warning("stopped with %d request(s) still being answered after %.0f s", cut, grace)
+        return cut
+
+    def _collect_now_and_then(self) -> None:
+        """A full garbage collection every COLLECT_EVERY closed connections.
+
+        asyncio leaves reference cycles behind a closed connection (an exception
+        kept with its traceback; a TLS connection keeps 256 KiB of buffers in
+        them). Python collects them only when new long-lived objects reach a
+        quarter of the old ones: hundreds of connections, tens of megabytes.
+        Collecting here keeps memory flat; serve() freezes the objects of the
+        start-up (gc.freeze), so a collection walks only the young ones.
+        """
+        self._closed_since_collect += 1
+        if self._closed_since_collect >= COLLECT_EVERY:
+            self._closed_since_collect = 0
+            gc.collect()
+
+    async def _serve(self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection.task, connection.writer, connection.transport = asyncio.current_task(), writer, writer.transport
+        if connection.dropped:
+            writer.transport.abort()
+            return
+        graceful = False
+        try:
+            graceful = await self._converse(connection, reader, writer)
+        except (asyncio.CancelledError, TimeoutError, OSError, ssl.SSLError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.connections.forget(connection)
+            if graceful:
+                writer.close()  # sends what is still buffered, then closes
+            else:
+                writer.transport.abort()
+            # The connection and its task refer to each other: without this, each closed
+            # connection waits for a full garbage collection.
+            connection.task = connection.writer = connection.transport = None
+            self._collect_now_and_then()
+
+    async def _converse(self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Serve requests on one connection until it closes. True if the last response was written whole."""
+        deadline = self.loop.time() + self.read_timeout
+        context = self.web_config.ssl_context
+        if context is not None:
+            async with asyncio.timeout_at(deadline):
+                await writer.start_tls(context, ssl_handshake_timeout=self.read_timeout)
+            if self.web_config.client_allowed_sans is not None and not peer_has_allowed_san(
+                writer.get_extra_info("peercert"), list(self.web_config.client_allowed_sans)
+            ):
+                log.debug("client certificate without an allowed SAN: connection closed")
+                return False
+        buffer = bytearray()
+        while True:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    request = await self._read_request(connection, reader, buffer)
+            except BadRequest as error:
+                self.connections.set_state(connection, BUSY)
+                status, headers, body = text_response(error.status, str(error))
+                writer.write(response_bytes(status, headers + self.extra_headers, body, close=True))
+                await self._drain(writer)
+                return True
+            if request is None:
+                return False
+            self.connections.set_state(connection, BUSY)
+            status, headers, body = await self._answer(request)
+            close = self._closing or not request.keep_alive
+            head_only = request.method == "HEAD"
+            writer.write(response_bytes(status, headers + self.extra_headers, body, head_only=head_only, close=close, version=request.version))
+            await self._drain(writer)
+            if close or self._closing:
+                return True
+            self.connections.set_state(connection, IDLE)
+            deadline = self.loop.time() + self.read_timeout
+
+    async def _read_request(self, connection: Connection, reader: asyncio.StreamReader, buffer: bytearray) -> Request | None:
+        """The next request (its body read and dropped), or None at end of stream. Raises BadRequest."""
+        while (end := head_end(buffer)) is None:
+            if len(buffer) > MAX_HEAD_BYTES:
+                raise BadRequest(431, "request head too large")
+            chunk = await reader.read(8192)
+            if not chunk:
+                return None
+            if connection.state != READING:
+                self.connections.set_state(connection, READING)
+            buffer += chunk
+        if end > MAX_HEAD_BYTES:
+            raise BadRequest(431, "request head too large")
+        request = parse_request_head(bytes(buffer[:end]))
+        del buffer[:end]
+        while len(buffer) < request.body_length:
+            chunk = await reader.read(request.body_length - len(buffer))
+            if not chunk:
+                return None
+            buffer += chunk
+        del buffer[: request.body_length]
+        return request
+
+    async def _drain(self, writer: asyncio.StreamWriter) -> None:
+        async with asyncio.timeout(self.read_timeout):  # a client that reads nothing holds no slot for ever
+            await writer.drain()
+
+    async def _answer(self, request: Request) -> Response:
+        if request.method not in ALLOWED_METHODS:
+            status, headers, body = text_response(405, f"Method {request.method} not allowed: use GET or HEAD")
+            return status, [*headers, ("Allow", "GET, HEAD")], body
+        if self.auth and not await self._authorised(request):
+            status, headers, body = text_response(401)
+            return status, [*headers, ("WWW-Authenticate", 'Basic realm="linky-exporter"')], body
+        if self.limiter is not None and not self.limiter.allow():
+            return text_response(429)
+        try:
+            return await self.loop.run_in_executor(self._app_pool, self.handler, request)
+        except Exception:  # a bug of ours: one 500 and its traceback in the log, the server goes on
+            log.exception("error answering %s %s", request.method, request.path)
+            return text_response(500)
+
+    async def _authorised(self, request: Request) -> bool:
+        credentials = parse_basic_authorization(request.headers.get("authorization"))
+        if credentials is None:
+            return False
+        verdict = self.auth.cached(*credentials)
+        if verdict is None:
+            verdict = await self.loop.run_in_executor(self._bcrypt_pool, self.auth.verify, *credentials)
+        return verdict
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.create_server((host or "0.0.0.0", port), family=family, backlog=_LISTEN_BACKLOG, reuse_port=False)
+    sock.setblocking(False)
+    return sock
