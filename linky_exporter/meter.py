@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from .clock_offset import ClockOffset
 from .samples import SampleKey, reading_samples
 from .tic.framing import Frame, FrameResult, Mode
 from .tic.index_guard import IndexGuard
@@ -100,6 +101,7 @@ class MeterState:
         self._reconnects = 0
         self._connected = False
         self._last_frame_at: float | None = None
+        self._clock_offset = ClockOffset()
         self._max_va: float | None = None
         self._phases: int | None = None
         self._published_at = 0.0
@@ -156,6 +158,9 @@ class MeterState:
         self._last_frame_at = now
         self._learn_identity(reading)
         fresh = reading_samples(reading)
+        if reading.meter_time is not None:
+            offset = self._clock_offset.update(reading.meter_time.timestamp(), now)
+            fresh[("linky_meter_clock_offset_seconds", ())] = offset
         self._apply_energy(reading, clock, now, fresh)
         clean = not reading.short_frame and not (
             frame.groups_bad_checksum or frame.groups_malformed or reading.rejected

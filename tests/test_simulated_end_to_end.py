@@ -143,8 +143,9 @@ def test_probe_diagnoses_each_failure_through_a_pty():
 def test_record_then_replay_gives_the_same_metrics_as_live_reading(tmp_path):
     url = LAYOUTS["stdmono"] + START
     capture = tmp_path / "meter.tic"
+    # The clock offset too: the same meter time, read at two different moments.
     volatile = ("linky_exporter_bytes_total", "linky_exporter_source", "linky_exporter_mode_detections_total",
-                "linky_exporter_last_frame", "linky_exporter_build_info")
+                "linky_exporter_last_frame", "linky_exporter_build_info", "linky_meter_clock_offset_seconds")
 
     def stable(metrics: dict) -> dict:
         return {k: v for k, v in metrics.items() if k[0].startswith("linky_") and not k[0].startswith(volatile)}
