@@ -1,4 +1,4 @@
-"""Disk use of one meter per year, at 5 s, 15 s and 60 s scrape intervals, rules included.
+"""Disk use of one meter per year in Prometheus and VictoriaMetrics, at 5 s, 15 s and 60 s, rules included.
 
     python benchmarks/storage.py [--hours 24] [--keep DIR]
 
@@ -27,6 +27,10 @@ Method (what Prometheus would write, without waiting a day per interval):
    data, so the daily series are missing from those blocks; the rules' yearly size is
    their full series count for the meter times their evaluations per year, at that
    measured bytes per sample.
+6. VictoriaMetrics: the same day, with the scrape times as scraped (vmagent does not
+   align them), and the recorded series of 5., imported into a real single node; sizes
+   on disk after a forced flush and merge
+   (benchmarks/storage_victoriametrics.py says how a year is counted).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from prometheus_client import CollectorRegistry, ProcessCollector  # noqa: E402
 
-from benchmarks import storage_prometheus  # noqa: E402
+from benchmarks import storage_prometheus, storage_victoriametrics  # noqa: E402
 from linky_exporter.collector import LinkyCollector  # noqa: E402
 from linky_exporter.meter import MeterState, Prices  # noqa: E402
 from linky_exporter.simulator import Transmitter, parse_url  # noqa: E402
@@ -58,6 +62,8 @@ from linky_exporter.tic.reading import read_frame  # noqa: E402
 INTERVALS = (5, 15, 60)
 # Scrape timestamp tolerance of Prometheus: its default, and the one docs/prometheus.md recommends.
 TOLERANCES = (0.002, 0.010)
+# vmagent writes scrape times as they are: VictoriaMetrics gets the unaligned ones.
+UNALIGNED = 0.0
 PROFILES = {
     # name: (URL, prices as a householder would configure them)
     "mono Tempo": (
@@ -103,7 +109,7 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
     registry.register(LinkyCollector([state], clock=lambda: now[0]))
     registry.register(ProcessCollector(registry=None))
     target = {"job": "linky", "instance": "linky-pi:9798"}
-    runs = [(i, t) for i in INTERVALS for t in TOLERANCES]
+    runs = [(i, t) for i in INTERVALS for t in (*TOLERANCES, UNALIGNED)]
     files = {run: (outdir / f"{run_name(*run)}.om").open("w") for run in runs}
     last_ts: dict[tuple[int, float], float] = {}
     counts = {i: 0 for i in INTERVALS}
@@ -137,7 +143,7 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
                 f'scrape_samples_post_metric_relabeling{{instance="linky-pi:9798",job="linky"}} {float(scraped)!r}',
                 'scrape_series_added{instance="linky-pi:9798",job="linky"} 0.0',
             ]
-            for tolerance in TOLERANCES:
+            for tolerance in (*TOLERANCES, UNALIGNED):
                 run = (interval, tolerance)
                 ts = last_ts[run] = aligned(last_ts.get(run), interval, scraped_at, tolerance)
                 out = files[run]
@@ -173,9 +179,10 @@ def main() -> int:
     parser.add_argument("--hours", type=float, default=24)
     parser.add_argument("--keep", type=Path, help="keep the generated files and blocks here")
     args = parser.parse_args()
-    for tool in ("prometheus", "promtool"):
+    for tool, package in (("prometheus", "prometheus"), ("promtool", "prometheus"),
+                          ("victoria-metrics", "victoria-metrics")):
         if shutil.which(tool) is None:
-            print(f"{tool} not found: install the Debian package prometheus", file=sys.stderr)
+            print(f"{tool} not found: install the Debian package {package}", file=sys.stderr)
             return 1
     work = args.keep or Path(tempfile.mkdtemp(prefix="linky-storage-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -207,6 +214,13 @@ def main() -> int:
         rules_year = power * SECONDS_PER_YEAR / interval + energy * SECONDS_PER_YEAR / 60
         row["rules_bytes_per_sample"] = rules.bytes_per_sample
         row["rules_year"] = rules.year_bytes(rules_year)
+        rule_lines = storage_prometheus.samples_of(outdir / f"prometheus-{run_name(interval, TOLERANCES[0])}-rules")
+        vm = storage_victoriametrics.measure(outdir / f"{run_name(interval, UNALIGNED)}.om", rule_lines,
+                                             outdir / f"victoriametrics-{interval}s", args.hours)
+        row["vm_bytes_per_sample"] = vm.data_bytes / vm.samples
+        row["vm_rules_bytes_per_sample"] = vm.rule_data_bytes / vm.rule_samples
+        row["vm_year"] = vm.year_bytes(year, rules_year)
+        row["vm_samples_check"] = (vm.samples, samples)
         return row
 
     with ThreadPoolExecutor(2) as pool:
@@ -214,14 +228,16 @@ def main() -> int:
     low, high = TOLERANCES
     print(f"| meter | interval | series (+ recorded) | samples/day | bytes/sample, tolerance {low * 1000:g} ms "
           f"| {high * 1000:g} ms | rules bytes/sample | rules MB/year | **Prometheus MB/year**, tolerance "
-          f"{low * 1000:g} ms | {high * 1000:g} ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          f"{low * 1000:g} ms | {high * 1000:g} ms | VictoriaMetrics bytes/sample (rules) | **VictoriaMetrics MB/year** |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['meter']} | {r['interval']} s | {r['series']} (+{r['recorded']}) | {r['samples_per_day']:,.0f} "
               f"| {r[f'bytes_per_sample_{low}']:.2f} | {r[f'bytes_per_sample_{high}']:.2f} "
               f"| {r['rules_bytes_per_sample']:.2f} | {r['rules_year'] / 1e6:,.0f} "
               f"| **{(r[f'raw_year_{low}'] + r['rules_year']) / 1e6:,.0f}** "
-              f"| **{(r[f'raw_year_{high}'] + r['rules_year']) / 1e6:,.0f}** |", flush=True)
+              f"| **{(r[f'raw_year_{high}'] + r['rules_year']) / 1e6:,.0f}** "
+              f"| {r['vm_bytes_per_sample']:.2f} ({r['vm_rules_bytes_per_sample']:.2f}) "
+              f"| **{r['vm_year'] / 1e6:,.0f}** |", flush=True)
     (work / "results.json").write_text(json.dumps(rows, indent=1))
     if not args.keep:
         shutil.rmtree(work)

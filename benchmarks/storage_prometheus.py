@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,7 @@ def recorded_blocks(data: Path, evaluation_interval: int) -> Blocks:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_ready(f"http://127.0.0.1:{port}/-/ready", server)
+        wait_ready(f"http://127.0.0.1:{port}/-/ready", server)
         _run(["promtool", "tsdb", "create-blocks-from", "rules", "--quiet", f"--url=http://127.0.0.1:{port}",
               f"--start={raw.first_ms // 1000}", f"--end={raw.last_ms // 1000}",
               f"--eval-interval={evaluation_interval}s", f"--output-dir={out}", str(RECORDING_RULES)])
@@ -88,7 +89,36 @@ def recorded_blocks(data: Path, evaluation_interval: int) -> Blocks:
     return blocks(out)
 
 
-def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+def samples_of(data: Path) -> list[str]:
+    """Every sample of a TSDB directory as Prometheus text lines with millisecond timestamps."""
+    span = blocks(data)
+    port = free_port()
+    config = data.parent / f"{data.name}.yml"
+    config.write_text("global: {}\n")
+    server = subprocess.Popen(
+        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=10y",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/-/ready", server)
+        window = (span.last_ms - span.first_ms) // 1000 + 60
+        query = urllib.parse.urlencode({"query": f'{{__name__=~".+"}}[{window}s]', "time": f"{span.last_ms / 1000:.3f}"})
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/query?{query}", timeout=300) as response:
+            result = json.load(response)["data"]["result"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = []
+    for series in result:
+        labels = dict(series["metric"])
+        name = labels.pop("__name__")
+        text = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+        lines += [f"{name}{{{text}}} {v} {round(float(t) * 1000)}\n" for t, v in series["values"]]
+    return lines
+
+
+def wait_ready(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
     import time
 
     deadline = time.monotonic() + timeout
