@@ -30,7 +30,7 @@ from .promtools import (DEPLOY, AlertmanagerServer, PrometheusServer, WebhookRec
                         poll, prometheus_config, require_binary, run_tool)
 from .test_dashboards_end_to_end import METERS, PRICES, SCRAPE
 from .test_remote_write import agent_config
-from .victoriametrics import Vmagent, Vmalert, VictoriaMetrics, prometheus_samples
+from .victoriametrics import VM_DEPLOY, Vmagent, Vmalert, VictoriaMetrics, prometheus_samples
 
 ARRIVAL_TIMEOUT = 60  # seconds; bounds a wait, asserts nothing about speed
 METER_URL = "simulated://standard?phases=3&producer=1&seed=21&start=2025-06-14T12:00"
@@ -107,7 +107,7 @@ def test_remote_write_arrives_intact(tmp_path, exporter, sender):
     prometheus = receiver(tmp_path)
     if sender == "vmagent":
         agent = Vmagent(tmp_path / "vmagent", vmagent_scrape_config(exporter),
-                        [victoria.write_url, prometheus.url + "/api/v1/write"], "-remoteWrite.label=site=home")
+                        [victoria.write_url, prometheus.url + "/api/v1/write"])
     else:
         config = agent_config(f"127.0.0.1:{exporter.port}", victoria.write_url)
         config += f'  - url: "{prometheus.url}/api/v1/write"\n    queue_config: {{batch_send_deadline: 1s}}\n'
@@ -138,7 +138,7 @@ def test_vmagent_delivers_its_backlog_after_victoriametrics_comes_back(tmp_path,
     victoria = VictoriaMetrics(tmp_path / "vm", port=port).wait_ready()
     prometheus = receiver(tmp_path)
     agent = Vmagent(tmp_path / "vmagent", vmagent_scrape_config(exporter),
-                    [victoria.write_url, prometheus.url + "/api/v1/write"], "-remoteWrite.label=site=home").wait_ready()
+                    [victoria.write_url, prometheus.url + "/api/v1/write"]).wait_ready()
     selector = '{job="linky",site="home"}'
     try:
         start_ms = int(time.time() * 1000)
@@ -208,7 +208,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory):
             started.append(prometheus)
             victoria.wait_ready()
             alertmanager.wait_ready()
-            vmalert = Vmalert(workdir / "vmalert", victoria, alertmanager.url, f"-evaluationInterval={SCRAPE:g}s",
+            vmalert = Vmalert(workdir / "vmalert", victoria, alertmanager.url, evaluation_interval=f"{SCRAPE:g}s",
                               rules=compressed_rules(workdir / "rules"))
             started.append(vmalert)
             yield {"exporter": exporter, "victoria": victoria.wait_ready(), "prometheus": prometheus.wait_ready(),
@@ -285,7 +285,6 @@ def test_vmalert_evaluates_the_shipped_rules_and_its_alert_reaches_the_webhook(s
 
 # -- the files of deploy/victoriametrics --------------------------------------------------
 
-VM_DEPLOY = DEPLOY.parent / "victoriametrics"
 DEFAULTS = {"victoria-metrics.default": "victoria-metrics", "vmagent.default": "vmagent", "vmalert.default": "vmalert"}
 
 

@@ -8,6 +8,7 @@ FAILURE naming the package (scripts/test installs it).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import urllib.parse
 import urllib.request
@@ -18,6 +19,33 @@ import pytest
 
 from .processes import stop
 from .promtools import DEPLOY, _answers, free_port, http_get_json, poll, require_binary
+
+
+VM_DEPLOY = DEPLOY.parent / "victoriametrics"
+
+
+def shipped_args(default_file: str, **replace: str | list[str] | None) -> list[str]:
+    """The flags of ARGS= in deploy/victoriametrics/<default_file>, some replaced.
+
+    ``replace`` maps a flag name (dots as ``__``: ``remoteWrite__url``) to its value in the
+    test, a list for a repeated flag, or None to drop it; every replaced flag must be
+    one the file sets, so a renamed flag in the file fails here instead of being ignored.
+    """
+    text = (VM_DEPLOY / default_file).read_text()
+    args = re.search(r'^ARGS="(.*)"$', text, re.M)[1].split()
+    out, seen = [], set()
+    for arg in args:
+        name, _, value = arg.lstrip("-").partition("=")
+        key = name.replace(".", "__")
+        if key in replace:
+            seen.add(key)
+            new = replace[key]
+            values = [] if new is None else new if isinstance(new, list) else [new]
+            out += [f"-{name}={v}" for v in values]
+        else:
+            out.append(arg)
+    assert seen == set(replace), f"{default_file} no longer sets {sorted(set(replace) - seen)}"
+    return out
 
 
 class _Process:
@@ -95,31 +123,32 @@ class VictoriaMetrics(_Process):
 
 
 class Vmagent(_Process):
-    """vmagent scraping with a Prometheus configuration and remote-writing to ``write_urls``."""
+    """vmagent as deploy/victoriametrics/vmagent.default starts it, with its scrape
+    configuration, remote-write URLs and queue directory replaced (and a 200 ms flush)."""
 
     name = "vmagent"
 
-    def __init__(self, workdir: Path, scrape_config: str, write_urls: list[str], *extra: str):
+    def __init__(self, workdir: Path, scrape_config: str, write_urls: list[str]):
         config = workdir / "scrape.yml"
         workdir.mkdir(parents=True, exist_ok=True)
         config.write_text(scrape_config)
-        flags = [f"-promscrape.config={config}", "-promscrape.config.strictParse=false",
-                 f"-remoteWrite.tmpDataPath={workdir / 'queue'}", "-remoteWrite.flushInterval=200ms",
-                 *[f"-remoteWrite.url={url}" for url in write_urls], *extra]
-        super().__init__(workdir, flags)
+        flags = shipped_args("vmagent.default", promscrape__config=str(config), remoteWrite__url=write_urls,
+                             remoteWrite__tmpDataPath=str(workdir / "queue"), httpListenAddr=None)
+        super().__init__(workdir, [*flags, "-remoteWrite.flushInterval=200ms"])
 
 
 class Vmalert(_Process):
-    """vmalert with the shipped rule files on a VictoriaMetrics, notifying ``notifier``."""
+    """vmalert as deploy/victoriametrics/vmalert.default starts it, on a VictoriaMetrics,
+    notifying ``notifier``."""
 
     name = "vmalert"
 
-    def __init__(self, workdir: Path, victoria: VictoriaMetrics, notifier: str, *extra: str,
+    def __init__(self, workdir: Path, victoria: VictoriaMetrics, notifier: str, *, evaluation_interval: str,
                  rules: str = f"{DEPLOY / 'rules'}/*.yml"):
-        flags = [f"-rule={rules}", f"-datasource.url={victoria.url}", f"-remoteWrite.url={victoria.url}",
-                 f"-remoteRead.url={victoria.url}", f"-notifier.url={notifier}", "-remoteWrite.flushInterval=200ms",
-                 *extra]
-        super().__init__(workdir, flags)
+        flags = shipped_args("vmalert.default", rule=rules, evaluationInterval=evaluation_interval,
+                             datasource__url=victoria.url, remoteWrite__url=victoria.url,
+                             remoteRead__url=victoria.url, notifier__url=notifier, httpListenAddr=None)
+        super().__init__(workdir, [*flags, "-remoteWrite.flushInterval=200ms"])
 
     def rules(self) -> list[dict]:
         groups = self.api("/api/v1/rules")["data"]["groups"]
