@@ -68,10 +68,11 @@ def corrupt_groups(frame: bytes, rate: float, rng: random.Random) -> tuple[bytes
     return bytes(out), corrupted
 
 
-def clean_values(reading_frame) -> dict[SampleKey, float]:
-    """What an uncorrupted frame says, as the exporter would expose it."""
+def clean_values(reading_frame, now: float) -> dict[SampleKey, float]:
+    """What an uncorrupted frame received at ``now`` says, as the exporter would expose it
+    (the meter's clock is exposed as an offset from the time of reception)."""
     state = MeterState("truth", stale_after=1e9)
-    state.record_chunk(0, [(reading_frame, read_frame(reading_frame))], clock=0.0, now=0.0)
+    state.record_chunk(0, [(reading_frame, read_frame(reading_frame))], clock=now, now=now)
     values = {key: value for key, (value, _) in state.snapshot.samples.items()}
     reading = read_frame(reading_frame)
     serial = reading.serial
@@ -95,8 +96,9 @@ def run(layout: str, frames: int, rate: float, seed: int) -> Outcome:
     recent: dict[SampleKey, deque[float]] = {}
     for _ in range(frames):
         emission = transmitter.next_emission()
+        sim_s = emission.sim_ms / 1000
         clean = FrameDecoder().feed(emission.data)[0]
-        for key, value in clean_values(clean).items():
+        for key, value in clean_values(clean, sim_s).items():
             recent.setdefault(key, deque(maxlen=STALE_FRAMES)).append(value)
         damaged, corrupted = corrupt_groups(emission.data, rate, rng)
         outcome.frames += 1
@@ -112,7 +114,6 @@ def run(layout: str, frames: int, rate: float, seed: int) -> Outcome:
                 )
         if corrupted == 0 and not any(f.result is FrameResult.VALID for f, _ in pairs):
             outcome.frames_valid_lost += 1
-        sim_s = emission.sim_ms / 1000
         state.record_chunk(len(damaged), pairs, clock=sim_s, now=sim_s)
         for key, (value, _) in state.snapshot.samples.items():
             if value in recent.get(key, ()) or key[0] in DERIVED:

@@ -1,4 +1,4 @@
-"""Prometheus disk use of one meter per year, at 5 s, 15 s and 60 s scrape intervals.
+"""Disk use of one meter per year in Prometheus and VictoriaMetrics, at 5 s, 15 s and 60 s, rules included.
 
     python benchmarks/storage.py [--hours 24] [--keep DIR]
 
@@ -9,18 +9,28 @@ Method (what Prometheus would write, without waiting a day per interval):
 2. Each frame goes through the exporter's own code: decoder, MeterState (index
    guards, staleness) and LinkyCollector (plus the process collector, as the
    exporter serves it), with the exporter's clock set to the simulated time.
-3. At every scrape instant (with 2 ms of jitter, as real scrapes have) the exposition
-   is written as OpenMetrics with the scrape's timestamp and the job/instance labels,
-   plus the five series Prometheus adds per target (up, scrape_duration_seconds, ...).
-4. `promtool tsdb create-blocks-from openmetrics` writes real TSDB blocks (2 h, the
-   size of Prometheus's head compaction), then a real Prometheus opened on them with a
-   10-year retention compacts them into larger blocks, as it does over a year.
-   Bytes per sample = size of the blocks / samples.
-
-The recording rules of deploy/prometheus/rules are added as an estimate: their series
-count for the meter times their evaluations per year (power group: at the scrape
-interval, as prometheus.yml evaluates at the scrape interval; energy and cost: every
-minute), at the bytes per sample measured for the raw data at the same interval.
+3. At every scrape instant (with up to 2 ms of jitter, as real scrapes have; this
+   2-core VM showed up to 3 ms) the exposition is written as OpenMetrics with the
+   scrape's timestamp and the job/instance labels, plus the five series Prometheus
+   adds per target (up, scrape_duration_seconds, ...). The timestamp is the one
+   Prometheus writes: it replaces a scrape time less than the tolerance away from the
+   previous one plus the interval by exactly that (scrape.go, on by default), which
+   makes regular timestamps cost almost nothing. Two tolerances: the default 2 ms, and
+   10 ms (`--scrape.timestamp-tolerance=10ms`, which docs/prometheus.md recommends).
+4. Prometheus: `promtool tsdb create-blocks-from openmetrics` writes real TSDB blocks;
+   a year is their chunks' bytes per sample times a year of samples, plus an index per
+   kept block (benchmarks/storage_prometheus.py says why).
+5. The recording rules of deploy/prometheus/rules: `promtool tsdb create-blocks-from
+   rules` evaluates them on a real Prometheus serving those blocks (power group at the
+   scrape interval, as prometheus.yml evaluates at the scrape interval; energy and cost
+   every minute): that gives their bytes per sample. A simulated day has no day-old
+   data, so the daily series are missing from those blocks; the rules' yearly size is
+   their full series count for the meter times their evaluations per year, at that
+   measured bytes per sample.
+6. VictoriaMetrics: the same day, with the scrape times as scraped (vmagent does not
+   align them), and the recorded series of 5., imported into a real single node; sizes
+   on disk after a forced flush and merge
+   (benchmarks/storage_victoriametrics.py says how a year is counted).
 """
 
 from __future__ import annotations
@@ -34,7 +44,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -43,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from prometheus_client import CollectorRegistry, ProcessCollector  # noqa: E402
 
+from benchmarks import storage_prometheus, storage_victoriametrics  # noqa: E402
 from linky_exporter.collector import LinkyCollector  # noqa: E402
 from linky_exporter.meter import MeterState, Prices  # noqa: E402
 from linky_exporter.simulator import Transmitter, parse_url  # noqa: E402
@@ -50,6 +60,10 @@ from linky_exporter.tic.framing import FrameDecoder, FrameResult  # noqa: E402
 from linky_exporter.tic.reading import read_frame  # noqa: E402
 
 INTERVALS = (5, 15, 60)
+# Scrape timestamp tolerance of Prometheus: its default, and the one docs/prometheus.md recommends.
+TOLERANCES = (0.002, 0.010)
+# vmagent writes scrape times as they are: VictoriaMetrics gets the unaligned ones.
+UNALIGNED = 0.0
 PROFILES = {
     # name: (URL, prices as a householder would configure them)
     "mono Tempo": (
@@ -78,8 +92,15 @@ def render(registry: CollectorRegistry, target: dict[str, str]) -> list[str]:
     return lines
 
 
+def aligned(last: float | None, interval: int, scraped_at: float, tolerance: float) -> float:
+    """The timestamp Prometheus writes for a scrape (scrape.go: ScrapeTimestampTolerance)."""
+    if last is not None and abs(scraped_at - (last + interval)) < tolerance:
+        return last + interval
+    return scraped_at
+
+
 def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, tuple[int, int]]:
-    """Write one OpenMetrics file per interval; return {interval: (samples, series)}."""
+    """Write one OpenMetrics file per interval and tolerance (``run_name``); return {interval: (samples, series)}."""
     transmitter = Transmitter(parse_url(url))
     start_s = transmitter.meter.start_ms / 1000
     state = MeterState("linky", 30.0, simulated=False, prices=prices)
@@ -88,7 +109,9 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
     registry.register(LinkyCollector([state], clock=lambda: now[0]))
     registry.register(ProcessCollector(registry=None))
     target = {"job": "linky", "instance": "linky-pi:9798"}
-    files = {i: (outdir / f"{i}s.om").open("w") for i in INTERVALS}
+    runs = [(i, t) for i in INTERVALS for t in (*TOLERANCES, UNALIGNED)]
+    files = {run: (outdir / f"{run_name(*run)}.om").open("w") for run in runs}
+    last_ts: dict[tuple[int, float], float] = {}
     counts = {i: 0 for i in INTERVALS}
     series: dict[int, set[str]] = {i: set() for i in INTERVALS}
     jitter = random.Random(7)
@@ -111,7 +134,7 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
         for interval in INTERVALS:
             if elapsed % interval:
                 continue
-            ts = next_scrape + jitter.uniform(-0.002, 0.002)
+            scraped_at = next_scrape + jitter.uniform(-0.002, 0.002)
             scraped = len(exposition)
             synthetic = [
                 'up{instance="linky-pi:9798",job="linky"} 1.0',
@@ -120,10 +143,13 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
                 f'scrape_samples_post_metric_relabeling{{instance="linky-pi:9798",job="linky"}} {float(scraped)!r}',
                 'scrape_series_added{instance="linky-pi:9798",job="linky"} 0.0',
             ]
-            out = files[interval]
-            for line in exposition + synthetic:
-                out.write(f"{line} {ts:.3f}\n")
-                series[interval].add(line.rsplit(" ", 1)[0])
+            for tolerance in (*TOLERANCES, UNALIGNED):
+                run = (interval, tolerance)
+                ts = last_ts[run] = aligned(last_ts.get(run), interval, scraped_at, tolerance)
+                out = files[run]
+                for line in exposition + synthetic:
+                    out.write(f"{line} {ts:.3f}\n")
+            series[interval].update(line.rsplit(" ", 1)[0] for line in exposition + synthetic)
             counts[interval] += len(exposition) + len(synthetic)
         next_scrape += step
     for out in files.values():
@@ -132,53 +158,8 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
     return {i: (counts[i], len(series[i])) for i in INTERVALS}
 
 
-def blocks_size(data: Path) -> tuple[int, int]:
-    """(bytes of every block, number of blocks) in a TSDB directory (WAL excluded)."""
-    total, blocks = 0, 0
-    for meta in data.glob("*/meta.json"):
-        blocks += 1
-        total += sum(f.stat().st_size for f in meta.parent.rglob("*") if f.is_file())
-    return total, blocks
-
-
-def compact(data: Path, timeout: float = 300) -> None:
-    """Let a real Prometheus compact the 2 h blocks as it does over time (2 h -> 6 h -> 18 h...)."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = data.parent / f"{data.name}.yml"
-    config.write_text("global: {}\n")
-    process = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data}",
-         "--storage.tsdb.retention.time=10y", f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        # The compactor runs a minute after start and compacts all it can in one go;
-        # then the block list stops changing.
-        deadline = time.monotonic() + timeout
-        stable_since, last = None, None
-        while time.monotonic() < deadline:
-            time.sleep(1)
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-                    text = r.read().decode()
-            except OSError:
-                continue
-            triggered = [float(line.split()[1]) for line in text.splitlines()
-                         if line.startswith("prometheus_tsdb_compactions_triggered_total ")]
-            state = (blocks_size(data)[1], any(data.glob("*.tmp*")))
-            if triggered and triggered[0] >= 1 and state == last and not state[1]:
-                stable_since = stable_since or time.monotonic()
-                if time.monotonic() - stable_since > 10:
-                    return
-            else:
-                stable_since, last = None, state
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def run_name(interval: int, tolerance: float) -> str:
+    return f"{interval}s-{tolerance * 1000:g}ms"
 
 
 def recorded_series(samples_series: int, url: str, prices: Prices) -> tuple[int, int]:
@@ -198,45 +179,66 @@ def main() -> int:
     parser.add_argument("--hours", type=float, default=24)
     parser.add_argument("--keep", type=Path, help="keep the generated files and blocks here")
     args = parser.parse_args()
-    for tool in ("prometheus", "promtool"):
+    for tool, package in (("prometheus", "prometheus"), ("promtool", "prometheus"),
+                          ("victoria-metrics", "victoria-metrics")):
         if shutil.which(tool) is None:
-            print(f"{tool} not found: install the Debian package prometheus", file=sys.stderr)
+            print(f"{tool} not found: install the Debian package {package}", file=sys.stderr)
             return 1
     work = args.keep or Path(tempfile.mkdtemp(prefix="linky-storage-"))
     work.mkdir(parents=True, exist_ok=True)
+    version = subprocess.run(["prometheus", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     print(f"# {args.hours:g} simulated hours per profile; {platform.node()} {platform.machine()}, "
-          f"python {platform.python_version()}, {subprocess.run(['prometheus', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}")
-    results = []
-    runs = []
+          f"python {platform.python_version()}, {version}")
+    jobs = []
     for name, (url, prices) in PROFILES.items():
         outdir = work / name.replace(" ", "-")
         outdir.mkdir(exist_ok=True)
         started = time.monotonic()
         counts = generate(url, prices, args.hours, outdir)
         print(f"#   {name}: generated in {time.monotonic() - started:.0f} s", flush=True)
-        for interval in INTERVALS:
-            data = outdir / f"data-{interval}s"
-            shutil.rmtree(data, ignore_errors=True)
-            subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet",
-                            str(outdir / f"{interval}s.om"), str(data)], check=True)
-            (outdir / f"{interval}s.om").unlink()
-            runs.append((name, url, prices, interval, counts[interval], data, blocks_size(data)[0]))
-    with ThreadPoolExecutor(len(runs)) as pool:
-        list(pool.map(lambda run: compact(run[5]), runs))
-    print("| meter | interval | series | samples/day | bytes/sample (2 h blocks) | bytes/sample (compacted) | raw MB/year | rules MB/year | total MB/year |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, url, prices, interval, (samples, series), data, two_hour in runs:
-        compacted, blocks = blocks_size(data)
-        per_sample = compacted / samples
-        raw_year = per_sample * series * SECONDS_PER_YEAR / interval
+        jobs += [(name, url, prices, interval, counts[interval], outdir) for interval in INTERVALS]
+
+    def measure(job: tuple) -> dict:
+        name, url, prices, interval, (samples, series), outdir = job
+        year = series * SECONDS_PER_YEAR / interval
         power, energy = recorded_series(series, url, prices)
-        rules_samples = power * SECONDS_PER_YEAR / interval + energy * SECONDS_PER_YEAR / 60
-        rules_year = rules_samples * per_sample
-        results.append((name, interval, series, samples, two_hour / samples, per_sample, raw_year, rules_year, blocks))
-        print(f"| {name} | {interval} s | {series} (+{power + energy} recorded) | {samples * 24 / args.hours:,.0f} | "
-              f"{two_hour / samples:.2f} | {per_sample:.2f} | {raw_year / 1e6:,.0f} | {rules_year / 1e6:,.0f} | "
-              f"{(raw_year + rules_year) / 1e6:,.0f} |", flush=True)
-    (work / "results.json").write_text(json.dumps(results, indent=1))
+        row = {"meter": name, "interval": interval, "series": series, "recorded": power + energy,
+               "samples_per_day": samples * 24 / args.hours}
+        raw = {}
+        for tolerance in TOLERANCES:
+            om = outdir / f"{run_name(interval, tolerance)}.om"
+            raw[tolerance] = storage_prometheus.write_blocks(om, outdir / f"prometheus-{run_name(interval, tolerance)}")
+            row[f"bytes_per_sample_{tolerance}"] = raw[tolerance].bytes_per_sample
+            row[f"raw_year_{tolerance}"] = raw[tolerance].year_bytes(year)
+        rules = storage_prometheus.recorded_blocks(outdir / f"prometheus-{run_name(interval, TOLERANCES[0])}", interval)
+        rules_year = power * SECONDS_PER_YEAR / interval + energy * SECONDS_PER_YEAR / 60
+        row["rules_bytes_per_sample"] = rules.bytes_per_sample
+        row["rules_year"] = rules.year_bytes(rules_year)
+        rule_lines = storage_prometheus.samples_of(outdir / f"prometheus-{run_name(interval, TOLERANCES[0])}-rules")
+        vm = storage_victoriametrics.measure(outdir / f"{run_name(interval, UNALIGNED)}.om", rule_lines,
+                                             outdir / f"victoriametrics-{interval}s", args.hours)
+        row["vm_bytes_per_sample"] = vm.data_bytes / vm.samples
+        row["vm_rules_bytes_per_sample"] = vm.rule_data_bytes / vm.rule_samples
+        row["vm_year"] = vm.year_bytes(year, rules_year)
+        row["vm_samples_check"] = (vm.samples, samples)
+        return row
+
+    with ThreadPoolExecutor(2) as pool:
+        rows = list(pool.map(measure, jobs))
+    low, high = TOLERANCES
+    print(f"| meter | interval | series (+ recorded) | samples/day | bytes/sample, tolerance {low * 1000:g} ms "
+          f"| {high * 1000:g} ms | rules bytes/sample | rules MB/year | **Prometheus MB/year**, tolerance "
+          f"{low * 1000:g} ms | {high * 1000:g} ms | VictoriaMetrics bytes/sample (rules) | **VictoriaMetrics MB/year** |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['meter']} | {r['interval']} s | {r['series']} (+{r['recorded']}) | {r['samples_per_day']:,.0f} "
+              f"| {r[f'bytes_per_sample_{low}']:.2f} | {r[f'bytes_per_sample_{high}']:.2f} "
+              f"| {r['rules_bytes_per_sample']:.2f} | {r['rules_year'] / 1e6:,.0f} "
+              f"| **{(r[f'raw_year_{low}'] + r['rules_year']) / 1e6:,.0f}** "
+              f"| **{(r[f'raw_year_{high}'] + r['rules_year']) / 1e6:,.0f}** "
+              f"| {r['vm_bytes_per_sample']:.2f} ({r['vm_rules_bytes_per_sample']:.2f}) "
+              f"| **{r['vm_year'] / 1e6:,.0f}** |", flush=True)
+    (work / "results.json").write_text(json.dumps(rows, indent=1))
     if not args.keep:
         shutil.rmtree(work)
     return 0

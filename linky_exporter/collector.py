@@ -71,7 +71,8 @@ def _meter_samples(snap: Snapshot, now: float) -> dict[SampleKey, float]:
     out[("linky_exporter_source_connected", ())] = 1.0 if snap.connected else 0.0
     out[("linky_exporter_source_reconnects_total", ())] = snap.reconnects
     if snap.last_frame_at is not None:
-        out[("linky_exporter_last_frame_timestamp_seconds", ())] = snap.last_frame_at
+        # Whole seconds: the fraction changes at every scrape and no alert needs it.
+        out[("linky_exporter_last_frame_timestamp_seconds", ())] = float(int(snap.last_frame_at))
     return out
 
 

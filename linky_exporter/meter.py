@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from .active_power import ACTIVE_POWER, POWER_FACTOR, MeterPower
+from .clock_offset import ClockOffset
 from .samples import SampleKey, reading_samples
 from .tic.framing import Frame, FrameResult, Mode
 from .tic.index_guard import IndexGuard
@@ -115,6 +116,7 @@ class MeterState:
         self._reconnects = 0
         self._connected = False
         self._last_frame_at: float | None = None
+        self._clock_offset = ClockOffset()
         self._max_va: float | None = None
         self._phases: int | None = None
         self._published_at = 0.0
@@ -221,7 +223,8 @@ class MeterState:
         """Forget everything about the previous meter, at once: the one place per-meter state is reset.
 
         Index guards, values (and so their freshness), identity, tariff names,
-        the cut-off power and the active-power estimates all belong to the meter; the exporter's own counters
+        the cut-off power, the clock offset and the active-power estimates all
+        belong to the meter; the exporter's own counters
         (frames, groups, bytes, reconnects) belong to the source and go on.
         """
         self._serial = serial
@@ -234,6 +237,7 @@ class MeterState:
         self._max_va = None
         self._phases = None
         self._short_frame_at = float("-inf")
+        self._clock_offset = ClockOffset()
         self.reset_power()
 
     def _apply(self, reading: Reading, frame: Frame, clock: float, now: float) -> None:
@@ -244,6 +248,9 @@ class MeterState:
         self._last_frame_at = now
         self._learn_identity(reading)
         fresh = reading_samples(reading)
+        if reading.meter_time is not None:
+            offset = self._clock_offset.update(reading.meter_time.timestamp(), now)
+            fresh[("linky_meter_clock_offset_seconds", ())] = offset
         self._apply_energy(reading, clock, now, fresh)
         clean = not reading.short_frame and not (
             frame.groups_bad_checksum or frame.groups_malformed or reading.rejected

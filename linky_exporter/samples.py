@@ -63,8 +63,6 @@ def reading_samples(reading: Reading) -> Samples:
     _optional(s, "linky_mobile_peak_notice", reading.mobile_peak_notice)
     _optional(s, "linky_mobile_peak_active", reading.mobile_peak_active)
     _optional(s, "linky_clock_degraded", reading.clock_degraded)
-    if reading.meter_time is not None:
-        s[("linky_meter_time_seconds", ())] = reading.meter_time.timestamp()
     if reading.current_supplier_index is not None:
         s[("linky_tariff_current_index", ("supplier",))] = reading.current_supplier_index
     if reading.current_distributor_index is not None:

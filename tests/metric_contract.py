@@ -49,7 +49,7 @@ CONTRACT: dict[str, frozenset[str]] = {
         "linky_overcurrent_warning_amperes": "meter phase",
         "linky_breaker_state": "meter linky_breaker_state",
         "linky_relay_closed": "meter relay",
-        "linky_meter_time_seconds": "meter",
+        "linky_meter_clock_offset_seconds": "meter",
         "linky_clock_degraded": "meter",
         "linky_dry_contact_open": "meter",
         "linky_terminal_cover_open": "meter",

@@ -38,7 +38,9 @@ def require_binary(name: str) -> str:
     """Absolute path of a tool, or a failure naming the Debian package to install."""
     path = shutil.which(name)
     if path is None:
-        package = "prometheus-alertmanager" if name in ("amtool", "prometheus-alertmanager") else "prometheus"
+        package = {"amtool": "prometheus-alertmanager", "prometheus-alertmanager": "prometheus-alertmanager",
+                   "victoria-metrics": "victoria-metrics", "vmagent": "victoria-metrics",
+                   "vmalert": "victoria-metrics"}.get(name, "prometheus")
         pytest.fail(f"{name} not found on PATH: install the Debian package {package} (scripts/test does)")
     return path
 

@@ -20,7 +20,7 @@ DOCS = [ROOT / "docs" / "raspberry-pi.md", ROOT / "README.fr.md"]
 #: Flags of other programs the guide shows (systemctl, pip, Prometheus).
 OTHER_PROGRAMS_FLAGS = {
     "--now", "--reload", "--upgrade", "--version",
-    "--storage.tsdb.retention.time", "--storage.tsdb.retention.size",
+    "--storage.tsdb.retention.time", "--storage.tsdb.retention.size", "--scrape.timestamp-tolerance",
 }
 
 

@@ -42,7 +42,12 @@ def build() -> dict:
     lay.add(table("Meters", [target(sel("linky_meter_info"), "", instant=True, table=True)],
                   hide=["Time", "Value", "__name__", "job", "instance"],
                   description="linky_meter_info: TIC mode (historique/standard), contract, phases, producer, TIC version. "
-                              "Simulated=true: the built-in simulator, not a real meter."), 24, 5)
+                              "Simulated=true: the built-in simulator, not a real meter."), 19, 5)
+    lay.add(stat("Meter clock offset", [target(sel("linky_meter_clock_offset_seconds"), "{{meter}}", instant=True)],
+                 unit="s", decimals=0, text_mode="value_and_name", no_value="n/a (historique)",
+                 steps=thresholds((None, "red"), (-300, "green"), (301, "red")),
+                 description="The meter's clock minus this exporter's clock (standard mode). A few seconds is normal; "
+                             "beyond 5 minutes the LinkyClockOffset alert fires: check the Pi's time (NTP) first."), 5, 5)
 
     lay.row("Frames and groups")
     lay.add(timeseries("Frames per second by result", [
