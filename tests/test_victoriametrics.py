@@ -123,9 +123,10 @@ def test_remote_write_arrives_intact(tmp_path, exporter, sender):
         names = {dict(labels)["__name__"] for labels in arrived}
         assert {"linky_up", "linky_energy_imported_joules_total", "linky_voltage_volts", "linky_meter_info",
                 "linky_meter_clock_offset_seconds", "up"} <= names
-        served = exporter.value("linky_energy_imported_joules_total")
-        energy = [v for labels, samples in arrived.items() if dict(labels)["__name__"] == "linky_energy_imported_joules_total"
-                  for v in samples.values()]
+        energy_series = [labels for labels in arrived if dict(labels)["__name__"] == "linky_energy_imported_joules_total"]
+        assert len(energy_series) == 1, energy_series  # one meter, one serial
+        served = exporter.value("linky_energy_imported_joules_total", serial=dict(energy_series[0])["serial"])
+        energy = [v for labels in energy_series for v in arrived[labels].values()]
         assert energy and all(v % 3600 == 0 and v <= served for v in energy)
     finally:
         agent.stop()
