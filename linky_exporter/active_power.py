@@ -294,9 +294,12 @@ class MeterPower:
             estimate = estimator.estimate()
             if estimate is None:
                 continue
-            out[(ACTIVE_POWER, (direction,))] = estimate.watts
+            # Published in whole watts and to 0.01: finer digits are below what the
+            # register's 1 Wh steps can tell, and a time-series database stores a value
+            # with few significant bits, or one that did not change, in far fewer bytes.
+            out[(ACTIVE_POWER, (direction,))] = float(round(estimate.watts))
             if estimate.power_factor is not None:
-                out[(POWER_FACTOR, (direction,))] = estimate.power_factor
+                out[(POWER_FACTOR, (direction,))] = round(estimate.power_factor, 2)
         return out
 
 
