@@ -263,10 +263,6 @@ class ActivePower:
         self._intercept = y0 + mean_y - self._slope * (x0 + mean_x)
 
 
-ACTIVE_POWER = "linky_active_power_watts"
-POWER_FACTOR = "linky_power_factor_ratio"
-
-
 class MeterPower:
     """One meter's estimators, by direction (``import``, ``export``), fed frame by frame."""
 
@@ -288,15 +284,13 @@ class MeterPower:
         if confirmed is not None and not rejected:
             estimator.energy(*confirmed)
 
-    def samples(self) -> dict[tuple[str, tuple[str, ...]], float]:
-        out: dict[tuple[str, tuple[str, ...]], float] = {}
+    def estimates(self) -> dict[str, tuple[float, float | None]]:
+        """``{direction: (watts, power factor or None)}`` where an estimate exists now."""
+        out: dict[str, tuple[float, float | None]] = {}
         for direction, estimator in self._estimators.items():
             estimate = estimator.estimate()
-            if estimate is None:
-                continue
-            out[(ACTIVE_POWER, (direction,))] = estimate.watts
-            if estimate.power_factor is not None:
-                out[(POWER_FACTOR, (direction,))] = estimate.power_factor
+            if estimate is not None:
+                out[direction] = (estimate.watts, estimate.power_factor)
         return out
 
 
