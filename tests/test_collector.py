@@ -7,21 +7,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from linky_exporter import metrics as m
 from linky_exporter.collector import LinkyCollector
 from linky_exporter.meter import MeterState, Prices
-from linky_exporter.tic.framing import FrameDecoder, FrameResult
-from linky_exporter.tic.reading import read_frame
 
-from .captures import fixture_path
-
-CAPTURE = "hist_mono_tempo_linky__pyteleinfo_captured_frames.tic"
-
-
-def fed_state(name: str = "linky", now: float = 1000.0, **kwargs) -> MeterState:
-    state = MeterState(name, stale_after=30, **kwargs)
-    data = fixture_path(CAPTURE).read_bytes()
-    frames = FrameDecoder().feed(data)
-    pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames]
-    state.record_chunk(len(data), pairs, clock=now, now=now)
-    return state
+from .fed_meter import fed_state
 
 
 def exposed(collector: LinkyCollector) -> dict[str, float]:
