@@ -132,7 +132,7 @@ def landing_page(meters: Sequence[MeterState], telemetry_path: str, now: float |
                     age,
                     "—" if watts is None else f"{watts:.0f} W",
                     "—" if power is None else f"{power:.0f} VA",
-                    str(snap.frames.get("valid", 0)),
+                    str(snap.valid_frames),
                     str(snap.group_errors),
                     "yes" if snap.connected else "<strong>no</strong>",
                 )

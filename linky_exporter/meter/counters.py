@@ -12,6 +12,9 @@ from collections import Counter
 from ..tic.framing import DecoderStats, Frame, FrameResult
 from ..tic.reading import Reading
 
+#: The ``result`` values of linky_exporter_groups_total that are not "valid": groups lost or refused.
+GROUP_ERRORS = ("checksum_error", "malformed", "rejected_value")
+
 
 class SourceCounters:
     def __init__(self) -> None:
@@ -38,9 +41,10 @@ class SourceCounters:
     def groups(self) -> dict[str, int]:
         """By the ``result`` label: a group refused by the label table is not valid but rejected_value."""
         decoded = self.decoded
+        checksum_error, malformed, rejected_value = GROUP_ERRORS
         return {
             "valid": decoded.groups_valid - self.label_rejected,
-            "checksum_error": decoded.groups_bad_checksum,
-            "malformed": decoded.groups_malformed,
-            "rejected_value": self.label_rejected + self.guard_rejected,
+            checksum_error: decoded.groups_bad_checksum,
+            malformed: decoded.groups_malformed,
+            rejected_value: self.label_rejected + self.guard_rejected,
         }

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..samples import SampleKey
+from ..tic.framing import FrameResult
+from .counters import GROUP_ERRORS
 
 Seen = tuple[float, float]  # (value, wall time last read)
 
@@ -70,6 +72,10 @@ class Snapshot:
         return seen[0]
 
     @property
+    def valid_frames(self) -> int:
+        return self.frames.get(FrameResult.VALID.value, 0)
+
+    @property
     def group_errors(self) -> int:
         """Groups lost or refused: bad checksum, malformed, or a value refused."""
-        return self.groups.get("checksum_error", 0) + self.groups.get("malformed", 0) + self.groups.get("rejected_value", 0)
+        return sum(self.groups.get(result, 0) for result in GROUP_ERRORS)
