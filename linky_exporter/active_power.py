@@ -263,10 +263,6 @@ class ActivePower:
         self._intercept = y0 + mean_y - self._slope * (x0 + mean_x)
 
 
-ACTIVE_POWER = "linky_active_power_watts"
-POWER_FACTOR = "linky_power_factor_ratio"
-
-
 class MeterPower:
     """One meter's estimators, by direction (``import``, ``export``), fed frame by frame."""
 
@@ -288,18 +284,13 @@ class MeterPower:
         if confirmed is not None and not rejected:
             estimator.energy(*confirmed)
 
-    def samples(self) -> dict[tuple[str, tuple[str, ...]], float]:
-        out: dict[tuple[str, tuple[str, ...]], float] = {}
+    def estimates(self) -> dict[str, tuple[float, float | None]]:
+        """``{direction: (watts, power factor or None)}`` where an estimate exists now."""
+        out: dict[str, tuple[float, float | None]] = {}
         for direction, estimator in self._estimators.items():
             estimate = estimator.estimate()
-            if estimate is None:
-                continue
-            # Published in whole watts and to 0.01: finer digits are below what the
-            # register's 1 Wh steps can tell, and a time-series database stores a value
-            # with few significant bits, or one that did not change, in far fewer bytes.
-            out[(ACTIVE_POWER, (direction,))] = float(round(estimate.watts))
-            if estimate.power_factor is not None:
-                out[(POWER_FACTOR, (direction,))] = round(estimate.power_factor, 2)
+            if estimate is not None:
+                out[direction] = (estimate.watts, estimate.power_factor)
         return out
 
 

@@ -21,10 +21,9 @@ from prometheus_client.registry import Collector
 
 from . import __version__
 from .meter import MeterState, Snapshot
-from .metrics import METRICS, Kind, MetricSpec
+from . import metrics as m
+from .metrics import IDENTITY_LABELS, METRICS, Kind, MetricSpec
 from .samples import SampleKey
-
-IDENTITY_LABELS = ("serial", "mode", "tariff_option", "tic_version", "phases", "producer", "manufacturer", "device_type")
 
 
 class LinkyCollector(Collector):
@@ -42,38 +41,43 @@ class LinkyCollector(Collector):
         for snap in snapshots:
             for (name, labels), value in _meter_samples(snap, now).items():
                 samples[name].append(((snap.meter, *labels), value))
-        samples["linky_exporter_build_info"] = [((__version__,), 1.0)]
+        samples[m.EXPORTER_BUILD_INFO.name] = [((__version__,), 1.0)]
         # Only series that exist: no empty HELP/TYPE blocks.
         return [_family(spec, samples[name]) for name, spec in METRICS.items() if samples[name]]
 
 
 def _meter_samples(snap: Snapshot, now: float) -> dict[SampleKey, float]:
+    """The meter's samples and the exporter's own for it, without the ``meter`` label."""
     out: dict[SampleKey, float] = dict(snap.fresh_samples(now))
     up = snap.up(now)
-    out[("linky_up", ())] = 1.0 if up else 0.0
+    out[(m.UP.name, ())] = 1.0 if up else 0.0
     if snap.identity:
         identity = tuple(snap.identity.get(label, "") for label in IDENTITY_LABELS)
-        out[("linky_meter_info", (*identity, "true" if snap.simulated else "false"))] = 1.0
+        out[(m.METER_INFO.name, (*identity, "true" if snap.simulated else "false"))] = 1.0
     if up:
         for (register, index), name in snap.tariff_names.items():
-            out[("linky_tariff_index_info", (register, index, name))] = 1.0
+            out[(m.TARIFF_INDEX_INFO.name, (register, index, name))] = 1.0
     for index, price in snap.prices.per_kwh.items():
-        out[("linky_tariff_price_euros_per_kilowatt_hour", ("supplier", str(index)))] = price
+        out[(m.TARIFF_PRICE_EUROS_PER_KILOWATT_HOUR.name, ("supplier", str(index)))] = price
     if snap.prices.subscription_per_day is not None:
-        out[("linky_subscription_price_euros_per_day", ())] = snap.prices.subscription_per_day
+        out[(m.SUBSCRIPTION_PRICE_EUROS_PER_DAY.name, ())] = snap.prices.subscription_per_day
+    _source_samples(snap, out)
+    return out
+
+
+def _source_samples(snap: Snapshot, out: dict[SampleKey, float]) -> None:
     for result, count in snap.frames.items():
-        out[("linky_exporter_frames_total", (result,))] = count
+        out[(m.EXPORTER_FRAMES_TOTAL.name, (result,))] = count
     for result, count in snap.groups.items():
-        out[("linky_exporter_groups_total", (result,))] = count
+        out[(m.EXPORTER_GROUPS_TOTAL.name, (result,))] = count
     for mode, count in snap.mode_detections.items():
-        out[("linky_exporter_mode_detections_total", (mode,))] = count
-    out[("linky_exporter_bytes_total", ())] = snap.bytes
-    out[("linky_exporter_source_connected", ())] = 1.0 if snap.connected else 0.0
-    out[("linky_exporter_source_reconnects_total", ())] = snap.reconnects
+        out[(m.EXPORTER_MODE_DETECTIONS_TOTAL.name, (mode,))] = count
+    out[(m.EXPORTER_BYTES_TOTAL.name, ())] = snap.bytes
+    out[(m.EXPORTER_SOURCE_CONNECTED.name, ())] = 1.0 if snap.connected else 0.0
+    out[(m.EXPORTER_SOURCE_RECONNECTS_TOTAL.name, ())] = snap.reconnects
     if snap.last_frame_at is not None:
         # Whole seconds: the fraction changes at every scrape and no alert needs it.
-        out[("linky_exporter_last_frame_timestamp_seconds", ())] = float(int(snap.last_frame_at))
-    return out
+        out[(m.EXPORTER_LAST_FRAME_TIMESTAMP_SECONDS.name, ())] = float(int(snap.last_frame_at))
 
 
 def _family(spec: MetricSpec, rows: list[tuple[tuple[str, ...], float]]) -> Metric:

@@ -117,10 +117,8 @@ def landing_page(meters: Sequence[MeterState], telemetry_path: str, now: float |
     for meter in meters:
         snap = meter.snapshot
         age = "never" if snap.last_frame_at is None else f"{now - snap.last_frame_at:.1f} s ago"
-        fresh = snap.fresh_samples(now)
-        power = fresh.get(("linky_apparent_power_volt_amperes", ("import",)))
-        watts = fresh.get(("linky_active_power_watts", ("import",)))
-        errors = snap.groups.get("checksum_error", 0) + snap.groups.get("malformed", 0) + snap.groups.get("rejected_value", 0)
+        power = snap.fresh(snap.readout.apparent_power_va, now)
+        watts = snap.fresh(snap.readout.active_power_w, now)
         kind = "<strong>SIMULATED meter — not real data</strong>" if snap.simulated else "real meter"
         rows.append(
             "<tr>"
@@ -134,8 +132,8 @@ def landing_page(meters: Sequence[MeterState], telemetry_path: str, now: float |
                     age,
                     "—" if watts is None else f"{watts:.0f} W",
                     "—" if power is None else f"{power:.0f} VA",
-                    str(snap.frames.get("valid", 0)),
-                    str(errors),
+                    str(snap.valid_frames),
+                    str(snap.group_errors),
                     "yes" if snap.connected else "<strong>no</strong>",
                 )
             )

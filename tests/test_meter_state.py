@@ -1,4 +1,5 @@
-"""Per-meter state: freshness, what a frame without a group means, short frames, the guard's counts."""
+"""Per-meter state (linky_exporter/meter/): freshness, what a frame without a group means, short frames,
+the guard's counts, the source counters, identity and change of meter, the readout."""
 
 from __future__ import annotations
 
@@ -111,37 +112,44 @@ def test_meter_info_keeps_the_last_known_identity():
     assert identity["tariff_option"] == "TEMPO" and identity["serial"].isdigit()
 
 
-def test_the_collector_drops_a_value_past_its_staleness_without_a_new_snapshot():
-    from linky_exporter.collector import LinkyCollector
-
+def test_each_change_publishes_a_new_snapshot_and_leaves_the_old_one_as_it_was():
     state = MeterState("linky", stale_after=30)
-    feed_bytes(state, fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes(), now=1000.0)
-    clock = [1000.0]
-    collector = LinkyCollector([state], clock=lambda: clock[0])
-
-    def exposed() -> dict[str, float]:
-        return {s.name: s.value for family in collector.collect() for s in family.samples}
-
-    assert exposed()["linky_up"] == 1 and "linky_apparent_power_volt_amperes" in exposed()
-    clock[0] = 1029.9
-    assert exposed()["linky_up"] == 1  # same snapshot, still fresh
-    clock[0] = 1030.1
-    after = exposed()
-    assert after["linky_up"] == 0 and "linky_apparent_power_volt_amperes" not in after
-
-
-def test_the_collector_reports_every_change_of_connection():
-    from linky_exporter.collector import LinkyCollector
-
-    state = MeterState("linky", stale_after=30)
-    collector = LinkyCollector([state], clock=lambda: 0.0)
-
-    def connected() -> float:
-        return next(s.value for f in collector.collect() for s in f.samples if s.name == "linky_exporter_source_connected")
-
-    for flag in [True, False] * 50:  # each change publishes a new snapshot, read by the next scrape
+    versions = [state.snapshot.version]
+    for flag in [True, False] * 3:
+        before = state.snapshot
         state.record_connected(flag)
-        assert connected() == float(flag)
+        assert state.snapshot.connected is flag and before.connected is not flag
+        versions.append(state.snapshot.version)
+    assert versions == sorted(set(versions))
+
+
+def test_the_source_counters_are_the_decoders_own_and_survive_a_change_of_meter():
+    data = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
+    damaged = data.replace(b"PAPP 02840 /", b"PAPP 02840 X", 1)
+    decoder = FrameDecoder()
+    frames = decoder.feed(damaged) + decoder.flush()
+    state = MeterState("linky", stale_after=30)
+    pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames]
+    state.record_chunk(len(damaged), pairs, clock=1000.0, now=1000.0)
+    snap, stats = state.snapshot, decoder.stats
+    assert snap.bytes == stats.bytes == len(damaged)
+    assert snap.frames == {"valid": stats.frames_valid, "invalid": stats.frames_invalid, "interrupted": stats.frames_interrupted}
+    assert snap.groups == {"valid": stats.groups_valid, "checksum_error": 1, "malformed": stats.groups_malformed, "rejected_value": 0}
+    state._start_new_meter()
+    state.flush()
+    assert state.snapshot.frames == snap.frames and state.snapshot.groups == snap.groups
+    assert state.snapshot.samples == {} and state.snapshot.identity == {}
+
+
+def test_the_readout_follows_the_import_power_with_the_samples_freshness():
+    state = MeterState("linky", stale_after=30)
+    data = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
+    feed_bytes(state, data, now=1000.0)
+    snap = state.snapshot
+    exposed = snap.fresh_samples(1000.0)[("linky_apparent_power_volt_amperes", ("import",))]
+    assert snap.fresh(snap.readout.apparent_power_va, 1000.0) == exposed
+    assert snap.fresh(snap.readout.apparent_power_va, 1031.0) is None  # down: nothing shown
+    assert snap.readout.active_power_w is None  # a capture too short for an estimate
 
 
 def _energy(samples: dict) -> dict:

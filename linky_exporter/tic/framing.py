@@ -94,7 +94,7 @@ class Frame:
 
 @dataclass(slots=True)
 class DecoderStats:
-    """Running totals since the decoder was created."""
+    """Running totals since the decoder was created (or, in the exporter, since the meter's source was set up)."""
 
     bytes: int = 0
     frames_valid: int = 0
@@ -105,6 +105,19 @@ class DecoderStats:
     groups_bad_checksum: int = 0
     groups_malformed: int = 0
     stray_bytes: int = 0
+
+    def count(self, frame: Frame) -> None:
+        """Count one emitted frame and its groups. The exporter's own counters
+        (meter/counters.py) count with this too, so both always agree."""
+        if frame.result is FrameResult.VALID:
+            self.frames_valid += 1
+        elif frame.result is FrameResult.INTERRUPTED:
+            self.frames_interrupted += 1
+        else:
+            self.frames_invalid += 1
+        self.groups_valid += frame.groups_valid
+        self.groups_bad_checksum += frame.groups_bad_checksum
+        self.groups_malformed += frame.groups_malformed
 
 
 class FrameDecoder:
@@ -225,16 +238,7 @@ class FrameDecoder:
         if result is FrameResult.VALID and not frame.groups_valid:
             result = FrameResult.INVALID
         frame.result = result
-        stats = self.stats
-        if result is FrameResult.VALID:
-            stats.frames_valid += 1
-        elif result is FrameResult.INTERRUPTED:
-            stats.frames_interrupted += 1
-        else:
-            stats.frames_invalid += 1
-        stats.groups_valid += frame.groups_valid
-        stats.groups_bad_checksum += frame.groups_bad_checksum
-        stats.groups_malformed += frame.groups_malformed
+        self.stats.count(frame)
         frames.append(frame)
 
     def _parse(self, body: bytes) -> Frame:

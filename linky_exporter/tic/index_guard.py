@@ -11,7 +11,7 @@ The cost is one frame of delay on energy counters.
 A genuine discontinuity under the same serial (an index reset) is followed once
 ``rebaseline_after`` consecutive values agree with each other but not with the
 accepted one. A replaced meter has another serial: it gets new guards at once
-(``MeterState._start_new_meter`` in meter.py), so none of its values is refused.
+(``MeterState._start_new_meter`` in meter/state.py), so none of its values is refused.
 
 Time comes from the caller: wall-clock seconds when reading live, the time the
 bytes took on the wire when replaying a capture as fast as possible.

@@ -1,0 +1,81 @@
+"""What a scrape reads of a meter: an immutable copy of its state, replaced after each change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..samples import SampleKey
+from ..tic.framing import FrameResult
+from .counters import GROUP_ERRORS
+
+Seen = tuple[float, float]  # (value, wall time last read)
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Tariff prices configured by the user for one meter, exposed as gauges."""
+
+    per_kwh: Mapping[int, float] = field(default_factory=dict)  # supplier index -> EUR/kWh
+    subscription_per_day: float | None = None
+
+
+@dataclass(frozen=True)
+class Readout:
+    """What a person glances at first (the landing page), as values rather than metric keys."""
+
+    apparent_power_va: Seen | None = None  # drawn (import)
+    active_power_w: Seen | None = None  # drawn, estimated (docs/active-power.md)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int  # grows with every publication (an object's id() can be reused)
+    meter: str
+    simulated: bool
+    stale_after: float
+    samples: Mapping[SampleKey, Seen]  # key -> (value, wall time last read)
+    identity: Mapping[str, str]
+    tariff_names: Mapping[tuple[str, str], str]  # (register, index) -> name
+    frames: Mapping[str, int]
+    groups: Mapping[str, int]
+    mode_detections: Mapping[str, int]
+    bytes: int
+    reconnects: int
+    connected: bool
+    last_frame_at: float | None
+    prices: Prices
+    readout: Readout = Readout()
+
+    def up(self, now: float) -> bool:
+        return self.last_frame_at is not None and now - self.last_frame_at <= self.stale_after
+
+    def next_change(self, now: float) -> float:
+        """When what this snapshot exposes changes without a new snapshot: the next staleness."""
+        if not self.up(now):
+            return float("inf")
+        limit = now - self.stale_after
+        seen = min((seen for _, seen in self.samples.values() if seen >= limit), default=float("inf"))
+        return min(self.last_frame_at, seen) + self.stale_after  # type: ignore[operator]
+
+    def fresh_samples(self, now: float) -> dict[SampleKey, float]:
+        """Measurements to expose now: none at all while the meter is down."""
+        if not self.up(now):
+            return {}
+        limit = now - self.stale_after
+        return {key: value for key, (value, seen) in self.samples.items() if seen >= limit}
+
+    def fresh(self, seen: Seen | None, now: float) -> float | None:
+        """A readout value if it is still fresh now, with the same rule as the samples."""
+        if seen is None or not self.up(now) or seen[1] < now - self.stale_after:
+            return None
+        return seen[0]
+
+    @property
+    def valid_frames(self) -> int:
+        return self.frames.get(FrameResult.VALID.value, 0)
+
+    @property
+    def group_errors(self) -> int:
+        """Groups lost or refused: bad checksum, malformed, or a value refused."""
+        return sum(self.groups.get(result, 0) for result in GROUP_ERRORS)
