@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,6 +17,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from . import durations
+from .host_port import split_host_port
 from .settings_errors import (
     describe_validation_error,
     describe_value,
@@ -30,23 +31,17 @@ from .tic.framing import Mode
 DEFAULT_PORT = 9798
 ENV_PREFIX = "LINKY_EXPORTER_"
 MAX_DURATION_S = 366 * 86400  # longer is a typo, and would overflow timers
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?")
 
 
 def parse_duration(value: Any) -> float:
-    """Seconds from ``30s``, ``2m``, ``1h30m``, ``500ms`` or a bare number of seconds."""
+    """Seconds from ``30s``, ``2m``, ``1h30m``, ``500ms`` or a bare number of seconds (durations.py)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
     elif isinstance(value, str) and value.strip():
-        text = value.strip()
         try:
-            seconds = float(text)
+            seconds = durations.parse_duration(value)
         except ValueError:
-            match = _DURATION.fullmatch(text)
-            if match is None or not any(match.groups()):
-                raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {value!r}") from None
-            h, m, s, ms = (float(g) if g else 0.0 for g in match.groups())
-            seconds = h * 3600 + m * 60 + s + ms / 1000
+            raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {value!r}") from None
     else:
         raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {describe_value(value)}")
     if not math.isfinite(seconds) or seconds <= 0:
@@ -261,11 +256,12 @@ def load_settings(flags: dict[str, Any], config_file: Path | None) -> Settings:
 
 def split_listen_address(address: str) -> tuple[str, int]:
     """``[host]:port`` (``:9798``, ``127.0.0.1:9798``, ``[::1]:9798``) -> (host, port)."""
-    host, sep, port_text = address.rpartition(":")
-    if not sep or not port_text.isdigit():
+    try:
+        host, port = split_host_port(address)
+    except ValueError:
+        port = None
+    if port is None:
         raise ValueError(f"{address!r} is not [host]:port, e.g. :{DEFAULT_PORT} or 127.0.0.1:{DEFAULT_PORT}")
-    port = int(port_text)
     if not 0 <= port <= 65535:
         raise ValueError(f"port {port} is out of range")
-    host = host.strip("[]")
     return host, port
