@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -190,21 +189,6 @@ class Settings(BaseSettings):
                 )
         return self
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        values = _FILE_VALUES.get()
-        if values is not None:
-            sources.append(_ParsedFileSource(settings_cls, values))
-        return tuple(sources)
-
 
 class _ParsedFileSource(PydanticBaseSettingsSource):
     """The settings of --config.file, parsed once by load_settings (with limits) and handed in."""
@@ -220,10 +204,26 @@ class _ParsedFileSource(PydanticBaseSettingsSource):
         return dict(self.values)
 
 
-# The parsed file for the Settings being built now. pydantic-settings builds its
-# sources in a classmethod, so the parsed values travel in a context variable set
-# only for the duration of one load_settings call.
-_FILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("linky_exporter_config_file", default=None)
+def _with_file(values: dict[str, Any]) -> type[Settings]:
+    """Settings whose last source, below flags and environment, is the parsed file ``values``.
+
+    pydantic-settings asks a class for its sources, not an instance: the file's values
+    are bound in a class made for this one load, rather than left in a global.
+    """
+
+    class SettingsWithFile(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, _ParsedFileSource(settings_cls, values))
+
+    return SettingsWithFile
 
 
 class SettingsError(Exception):
@@ -243,15 +243,12 @@ def load_settings(flags: dict[str, Any], config_file: Path | None) -> Settings:
     problem = unknown_environment_variable(ENV_PREFIX, Settings)
     if problem:
         raise SettingsError(problem)
-    token = _FILE_VALUES.set(values)
     try:
-        return Settings(**flags)
+        return (Settings if values is None else _with_file(values))(**flags)
     except ValidationError as error:
         raise SettingsError(describe_validation_error(error, Settings, flags, values, config_file, ENV_PREFIX)) from None
     except ValueError as error:  # a value pydantic-settings cannot even decode (bad JSON in a variable)
         raise SettingsError(undecodable_variable(error, ENV_PREFIX)) from None
-    finally:
-        _FILE_VALUES.reset(token)
 
 
 def split_listen_address(address: str) -> tuple[str, int]:
