@@ -67,13 +67,26 @@ Price = Annotated[float, BeforeValidator(parse_price)]
 
 
 class _Section(BaseModel):
+    """A section of settings; each field is a flag of ``serve`` (--SECTION.FIELD), whose help is
+    the field's description and whose metavar is in its json_schema_extra."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class TicSettings(_Section):
-    source: Annotated[list[SourceSpec], NoDecode] = Field(default_factory=list)
-    mode: Literal["auto", "historique", "standard"] = "auto"
-    stale_after: float = 30.0
+    source: Annotated[list[SourceSpec], NoDecode] = Field(
+        default_factory=list,
+        description="a meter to read, repeatable: a device (/dev/serial0, /dev/ttyUSB0, /dev/serial/by-id/...), "
+        "socket://HOST:PORT, rfc2217://HOST:PORT, file:///capture.tic[?pace=fast&loop=1], or "
+        "simulated://MODE[?options]. NAME (default: linky) is the meter label.",
+        json_schema_extra={"metavar": "[NAME=]URL"},
+    )
+    mode: Literal["auto", "historique", "standard"] = Field("auto", description="TIC mode (default: auto)")
+    stale_after: float = Field(
+        30.0,
+        description="drop a meter's values after this long without a valid frame (default: 30s)",
+        json_schema_extra={"metavar": "DURATION"},
+    )
 
     @field_validator("source", mode="before")
     @classmethod
@@ -114,11 +127,32 @@ def _source_list(text: str) -> list[Any]:
 
 
 class WebSettings(_Section):
-    listen_address: str = f":{DEFAULT_PORT}"
-    telemetry_path: str = "/metrics"
-    config_file: Path | None = None
-    max_connections: int = Field(default=64, ge=0, le=1_000_000)
-    read_timeout: float = 10.0
+    listen_address: str = Field(
+        f":{DEFAULT_PORT}",
+        description=f"address to listen on (default: :{DEFAULT_PORT})",
+        json_schema_extra={"metavar": "[HOST]:PORT"},
+    )
+    telemetry_path: str = Field(
+        "/metrics", description="path of the metrics (default: /metrics)", json_schema_extra={"metavar": "PATH"}
+    )
+    config_file: Path | None = Field(
+        None,
+        description="TLS, basic auth, headers and rate limit, in exporter-toolkit's format (docs/web-config.md)",
+        json_schema_extra={"metavar": "FILE"},
+    )
+    max_connections: int = Field(
+        default=64,
+        ge=0,
+        le=1_000_000,
+        description="connections held at most; a new one closes the one idle the longest (default: 64, 0: no limit)",
+        json_schema_extra={"metavar": "N"},
+    )
+    read_timeout: float = Field(
+        10.0,
+        description="time a client has for the TLS handshake and each request, and between keep-alive requests "
+        "(default: 10s)",
+        json_schema_extra={"metavar": "DURATION"},
+    )
 
     @field_validator("read_timeout", mode="before")
     @classmethod
@@ -147,8 +181,8 @@ class WebSettings(_Section):
 
 
 class LogSettings(_Section):
-    level: Literal["debug", "info", "warn", "error"] = "info"
-    format: Literal["logfmt", "json"] = "logfmt"
+    level: Literal["debug", "info", "warn", "error"] = Field("info", description="default: info")
+    format: Literal["logfmt", "json"] = Field("logfmt", description="default: logfmt")
 
 
 class PriceSettings(_Section):
