@@ -30,7 +30,6 @@ from ..web.http_server import SHUTDOWN_GRACE_S, HttpServer
 
 log = logging.getLogger("linky_exporter")
 
-DEVICE_CANDIDATES = SERVE_CANDIDATES
 DEMO_SOURCE = "demo=simulated://standard?contract=tempo&speed=60"
 
 EXIT_FAILURE = 1
@@ -45,7 +44,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=(
             "Every flag can also be set by an environment variable (LINKY_EXPORTER_TIC__SOURCE, "
             "LINKY_EXPORTER_WEB__LISTEN_ADDRESS, ...) or in the YAML file of --config.file. "
-            f"Without --tic.source it uses the first of {', '.join(DEVICE_CANDIDATES)} that exists. "
+            f"Without --tic.source it uses the first of {', '.join(SERVE_CANDIDATES)} that exists. "
             f"To try it without a meter: --tic.source '{DEMO_SOURCE}' (simulated data)."
         ),
     )
@@ -130,7 +129,7 @@ def find_device() -> str | None:
 def no_device_message() -> str:
     return (
         "linky-exporter: no meter to read. No --tic.source was given and none of "
-        f"{', '.join(DEVICE_CANDIDATES)} exists.\n"
+        f"{', '.join(SERVE_CANDIDATES)} exists.\n"
         "  Name your meter's line: linky-exporter --tic.source /dev/ttyUSB0  (see docs/raspberry-pi.md)\n"
         f"  Or try the exporter on the SIMULATED meter (not real data): linky-exporter --tic.source '{DEMO_SOURCE}'"
     )
@@ -141,7 +140,7 @@ def _report_config(settings: Settings, web_config: WebConfig) -> int:
     for spec in settings.tic.source or []:
         print(f"  meter {spec.name}: {spec.kind.value} source {spec.url}")
     if not settings.tic.source:
-        print(f"  no source given: the first of {', '.join(DEVICE_CANDIDATES)} that exists at start")
+        print(f"  no source given: the first of {', '.join(SERVE_CANDIDATES)} that exists at start")
     print(f"  mode {settings.tic.mode}, stale after {settings.tic.stale_after:g} s")
     tls = "TLS" if web_config.ssl_context else "plain HTTP"
     auth = f", basic auth for {len(web_config.users)} user(s)" if web_config.users else ""
