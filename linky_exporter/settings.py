@@ -223,6 +223,17 @@ class Settings(BaseSettings):
                 )
         return self
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)  # flags, then LINKY_EXPORTER_*; see _with_file for the file
+
 
 class _ParsedFileSource(PydanticBaseSettingsSource):
     """The settings of --config.file, parsed once by load_settings (with limits) and handed in."""
