@@ -1,13 +1,21 @@
-"""``linky-exporter``: the command line. Each subcommand lives in ``commands/``."""
+"""``linky-exporter``: the command line. Each subcommand lives in ``commands/``.
+
+A subcommand's module is imported only when that command runs (or for the list of
+commands in ``--help``): ``decode`` would otherwise pay for the exporter's imports
+(pydantic, prometheus_client, the HTTP server, the simulator), which cost more CPU
+than decoding a day of frames.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from importlib import import_module
 from typing import NoReturn
 
 from . import __version__
-from .commands import decode, probe, record, serve, simulate
+
+COMMANDS = ("serve", "decode", "probe", "record", "simulate")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -17,7 +25,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of ``command`` alone when it is one of COMMANDS, else of them all."""
     parser = _Parser(
         prog="linky-exporter",
         description="Prometheus exporter for the Linky meter's customer output (TIC).",
@@ -27,19 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
         parser_class=_Parser,
         title="commands", metavar="COMMAND", description="serve is the default: linky-exporter --tic.source ... serves /metrics"
     )
-    serve.add_parser(subparsers)
-    decode.add_parser(subparsers)
-    probe.add_parser(subparsers)
-    record.add_parser(subparsers)
-    simulate.add_parser(subparsers)
+    for name in [command] if command in COMMANDS else COMMANDS:
+        import_module(f"{__package__}.commands.{name}").add_parser(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["serve", *argv]  # no subcommand: serve, like node_exporter
+    parser = build_parser(argv[0])
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from . import durations
+from .host_port import split_host_port
 from .settings_errors import (
     describe_validation_error,
     describe_value,
@@ -30,23 +30,17 @@ from .tic.framing import Mode
 DEFAULT_PORT = 9798
 ENV_PREFIX = "LINKY_EXPORTER_"
 MAX_DURATION_S = 366 * 86400  # longer is a typo, and would overflow timers
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?")
 
 
 def parse_duration(value: Any) -> float:
-    """Seconds from ``30s``, ``2m``, ``1h30m``, ``500ms`` or a bare number of seconds."""
+    """Seconds from ``30s``, ``2m``, ``1h30m``, ``500ms`` or a bare number of seconds (durations.py)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
     elif isinstance(value, str) and value.strip():
-        text = value.strip()
         try:
-            seconds = float(text)
+            seconds = durations.parse_duration(value)
         except ValueError:
-            match = _DURATION.fullmatch(text)
-            if match is None or not any(match.groups()):
-                raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {value!r}") from None
-            h, m, s, ms = (float(g) if g else 0.0 for g in match.groups())
-            seconds = h * 3600 + m * 60 + s + ms / 1000
+            raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {value!r}") from None
     else:
         raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {describe_value(value)}")
     if not math.isfinite(seconds) or seconds <= 0:
@@ -73,13 +67,26 @@ Price = Annotated[float, BeforeValidator(parse_price)]
 
 
 class _Section(BaseModel):
+    """A section of settings; each field is a flag of ``serve`` (--SECTION.FIELD), whose help is
+    the field's description and whose metavar is in its json_schema_extra."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class TicSettings(_Section):
-    source: Annotated[list[SourceSpec], NoDecode] = Field(default_factory=list)
-    mode: Literal["auto", "historique", "standard"] = "auto"
-    stale_after: float = 30.0
+    source: Annotated[list[SourceSpec], NoDecode] = Field(
+        default_factory=list,
+        description="a meter to read, repeatable: a device (/dev/serial0, /dev/ttyUSB0, /dev/serial/by-id/...), "
+        "socket://HOST:PORT, rfc2217://HOST:PORT, file:///capture.tic[?pace=fast&loop=1], or "
+        "simulated://MODE[?options]. NAME (default: linky) is the meter label.",
+        json_schema_extra={"metavar": "[NAME=]URL"},
+    )
+    mode: Literal["auto", "historique", "standard"] = Field("auto", description="TIC mode (default: auto)")
+    stale_after: float = Field(
+        30.0,
+        description="drop a meter's values after this long without a valid frame (default: 30s)",
+        json_schema_extra={"metavar": "DURATION"},
+    )
 
     @field_validator("source", mode="before")
     @classmethod
@@ -120,11 +127,32 @@ def _source_list(text: str) -> list[Any]:
 
 
 class WebSettings(_Section):
-    listen_address: str = f":{DEFAULT_PORT}"
-    telemetry_path: str = "/metrics"
-    config_file: Path | None = None
-    max_connections: int = Field(default=64, ge=0, le=1_000_000)
-    read_timeout: float = 10.0
+    listen_address: str = Field(
+        f":{DEFAULT_PORT}",
+        description=f"address to listen on (default: :{DEFAULT_PORT})",
+        json_schema_extra={"metavar": "[HOST]:PORT"},
+    )
+    telemetry_path: str = Field(
+        "/metrics", description="path of the metrics (default: /metrics)", json_schema_extra={"metavar": "PATH"}
+    )
+    config_file: Path | None = Field(
+        None,
+        description="TLS, basic auth, headers and rate limit, in exporter-toolkit's format (docs/web-config.md)",
+        json_schema_extra={"metavar": "FILE"},
+    )
+    max_connections: int = Field(
+        default=64,
+        ge=0,
+        le=1_000_000,
+        description="connections held at most; a new one closes the one idle the longest (default: 64, 0: no limit)",
+        json_schema_extra={"metavar": "N"},
+    )
+    read_timeout: float = Field(
+        10.0,
+        description="time a client has for the TLS handshake and each request, and between keep-alive requests "
+        "(default: 10s)",
+        json_schema_extra={"metavar": "DURATION"},
+    )
 
     @field_validator("read_timeout", mode="before")
     @classmethod
@@ -153,8 +181,8 @@ class WebSettings(_Section):
 
 
 class LogSettings(_Section):
-    level: Literal["debug", "info", "warn", "error"] = "info"
-    format: Literal["logfmt", "json"] = "logfmt"
+    level: Literal["debug", "info", "warn", "error"] = Field("info", description="default: info")
+    format: Literal["logfmt", "json"] = Field("logfmt", description="default: logfmt")
 
 
 class PriceSettings(_Section):
@@ -204,11 +232,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        values = _FILE_VALUES.get()
-        if values is not None:
-            sources.append(_ParsedFileSource(settings_cls, values))
-        return tuple(sources)
+        return (init_settings, env_settings)  # flags, then LINKY_EXPORTER_*; see _with_file for the file
 
 
 class _ParsedFileSource(PydanticBaseSettingsSource):
@@ -225,10 +249,26 @@ class _ParsedFileSource(PydanticBaseSettingsSource):
         return dict(self.values)
 
 
-# The parsed file for the Settings being built now. pydantic-settings builds its
-# sources in a classmethod, so the parsed values travel in a context variable set
-# only for the duration of one load_settings call.
-_FILE_VALUES: ContextVar[dict[str, Any] | None] = ContextVar("linky_exporter_config_file", default=None)
+def _with_file(values: dict[str, Any]) -> type[Settings]:
+    """Settings whose last source, below flags and environment, is the parsed file ``values``.
+
+    pydantic-settings asks a class for its sources, not an instance: the file's values
+    are bound in a class made for this one load, rather than left in a global.
+    """
+
+    class SettingsWithFile(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, _ParsedFileSource(settings_cls, values))
+
+    return SettingsWithFile
 
 
 class SettingsError(Exception):
@@ -248,24 +288,22 @@ def load_settings(flags: dict[str, Any], config_file: Path | None) -> Settings:
     problem = unknown_environment_variable(ENV_PREFIX, Settings)
     if problem:
         raise SettingsError(problem)
-    token = _FILE_VALUES.set(values)
     try:
-        return Settings(**flags)
+        return (Settings if values is None else _with_file(values))(**flags)
     except ValidationError as error:
         raise SettingsError(describe_validation_error(error, Settings, flags, values, config_file, ENV_PREFIX)) from None
     except ValueError as error:  # a value pydantic-settings cannot even decode (bad JSON in a variable)
         raise SettingsError(undecodable_variable(error, ENV_PREFIX)) from None
-    finally:
-        _FILE_VALUES.reset(token)
 
 
 def split_listen_address(address: str) -> tuple[str, int]:
     """``[host]:port`` (``:9798``, ``127.0.0.1:9798``, ``[::1]:9798``) -> (host, port)."""
-    host, sep, port_text = address.rpartition(":")
-    if not sep or not port_text.isdigit():
+    try:
+        host, port = split_host_port(address)
+    except ValueError:
+        port = None
+    if port is None:
         raise ValueError(f"{address!r} is not [host]:port, e.g. :{DEFAULT_PORT} or 127.0.0.1:{DEFAULT_PORT}")
-    port = int(port_text)
     if not 0 <= port <= 65535:
         raise ValueError(f"port {port} is out of range")
-    host = host.strip("[]")
     return host, port

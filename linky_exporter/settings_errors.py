@@ -142,16 +142,17 @@ def _where(location: tuple[str, ...], flags: dict[str, Any], file_values: Any, c
     if len(keys) >= 2 and keys[0] in ("tic", "web", "log"):
         keys = keys[:2]  # a list's index or a validator's detail below a flag is not the operator's word
     if _has(flags, keys):
-        return _flag_name(keys)
+        return flag_name(keys)
     variable = _variable_setting(keys, prefix)
     if variable:
         return variable
     if file_values is not None and _has(file_values, keys):
         return f"{'.'.join(keys)} in {config_file}"
-    return _flag_name(keys) if len(keys) == 2 and keys[0] in ("tic", "web", "log") else ".".join(keys) or "configuration"
+    return flag_name(keys) if len(keys) == 2 and keys[0] in ("tic", "web", "log") else ".".join(keys) or "configuration"
 
 
-def _flag_name(keys: tuple[str, ...]) -> str:
+def flag_name(keys: tuple[str, ...]) -> str:
+    """The flag of a setting (``--tic.stale-after`` for tic.stale_after); else its dotted name."""
     if len(keys) == 2 and keys[0] in ("tic", "web", "log"):
         return _FLAG_NAMES.get(keys, f"--{keys[0]}.{keys[1].replace('_', '-')}")
     return ".".join(keys)

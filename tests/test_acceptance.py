@@ -66,8 +66,8 @@ def check_golden(layout: str, text: str) -> None:
     if UPDATE_GOLDEN:
         path.parent.mkdir(exist_ok=True)
         path.write_text(stable)
-    assert path.exists(), f"no golden file {path}: run UPDATE_GOLDEN=1 pytest {__file__}"
-    assert stable == path.read_text(), f"/metrics differs from {path} (UPDATE_GOLDEN=1 rewrites it)"
+    assert path.exists(), f"no golden file {path}: run scripts/regenerate goldens"
+    assert stable == path.read_text(), f"/metrics differs from {path} (scripts/regenerate goldens rewrites it)"
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))

@@ -64,3 +64,21 @@ def test_counts_match_the_manifest_for_every_capture(path):
     assert counts["groups_valid"] == manifest["groups_valid"]
     assert counts["groups_bad_checksum"] == manifest["groups_bad_checksum"]
     assert counts["groups_malformed"] == manifest["groups_unparseable"]
+
+
+def test_decode_imports_only_the_framing():
+    # The exporter's imports (pydantic, prometheus_client, the server, the simulator) cost
+    # decode more CPU than a day of frames: cli.py imports a command's module when it runs.
+    probe = (
+        "import sys\n"
+        "from linky_exporter.cli import main\n"
+        "main(['decode', '/dev/null'])\n"
+        "heavy = ('pydantic', 'pydantic_settings', 'prometheus_client', 'yaml', 'serial')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith('linky_exporter.')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(
+        ["linky_exporter.cli", "linky_exporter.commands", "linky_exporter.commands.decode", "linky_exporter.tic",
+         "linky_exporter.tic.framing"]
+    )

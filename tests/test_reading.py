@@ -38,7 +38,6 @@ def test_stge_9B3A9000_red_today_white_tomorrow_index_5_standard():
     assert status.tempo_today is TempoColor.RED
     assert status.tempo_tomorrow is TempoColor.WHITE
     assert status.supplier_index == 5
-    assert status.standard_mode
     assert status.breaker is BreakerState.CLOSED
 
 
@@ -61,7 +60,6 @@ def test_stge_013A0501_dry_contact_open_producer_index_2_blue():
         (8, "producer", True),
         (9, "energy_negative", True),
         (16, "clock_degraded", True),
-        (17, "standard_mode", True),
         (23, "cpl_synchronised", True),
     ],
 )

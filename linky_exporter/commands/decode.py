@@ -60,6 +60,7 @@ def decode_stream(stream: BinaryIO, out, err) -> int:
 
 
 def _print_frames(frames: list[Frame], out) -> None:
+    lines = []
     for frame in frames:
         if frame.result is not FrameResult.VALID:
             continue
@@ -67,4 +68,5 @@ def _print_frames(frames: list[Frame], out) -> None:
             label: {"value": group.value.strip(" "), "horodate": group.horodate}
             for label, group in frame.groups.items()
         }
-        out.write(json.dumps({"mode": str(frame.mode), "groups": groups}) + "\n")
+        lines.append(json.dumps({"mode": str(frame.mode), "groups": groups}) + "\n")
+    out.write("".join(lines))  # one write per chunk read, not one per frame

@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from prometheus_client import CollectorRegistry, ProcessCollector
 
@@ -19,7 +19,8 @@ from ..collector import LinkyCollector
 from ..logs import setup_logging
 from ..meter import MeterState, Prices
 from ..server import ExporterApp
-from ..settings import DEFAULT_PORT, Settings, SettingsError, load_settings, split_listen_address
+from ..settings import Settings, SettingsError, load_settings, split_listen_address
+from ..settings_errors import flag_name
 from ..sources.checks import check_sources
 from ..sources.devices import SERVE_CANDIDATES, existing_devices
 from ..sources.reader import MeterReader
@@ -29,7 +30,6 @@ from ..web.http_server import SHUTDOWN_GRACE_S, HttpServer
 
 log = logging.getLogger("linky_exporter")
 
-DEVICE_CANDIDATES = SERVE_CANDIDATES
 DEMO_SOURCE = "demo=simulated://standard?contract=tempo&speed=60"
 
 EXIT_FAILURE = 1
@@ -44,7 +44,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=(
             "Every flag can also be set by an environment variable (LINKY_EXPORTER_TIC__SOURCE, "
             "LINKY_EXPORTER_WEB__LISTEN_ADDRESS, ...) or in the YAML file of --config.file. "
-            f"Without --tic.source it uses the first of {', '.join(DEVICE_CANDIDATES)} that exists. "
+            f"Without --tic.source it uses the first of {', '.join(SERVE_CANDIDATES)} that exists. "
             f"To try it without a meter: --tic.source '{DEMO_SOURCE}' (simulated data)."
         ),
     )
@@ -52,28 +52,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+# Flag groups of --help: one per section of Settings, whose fields are the flags.
+FLAG_GROUPS = {"tic": "TIC sources", "web": "web", "log": "logs"}
+
+
 def add_serve_flags(parser: argparse.ArgumentParser) -> None:
-    tic = parser.add_argument_group("TIC sources")
-    tic.add_argument(
-        "--tic.source",
-        dest="tic.source",
-        action="append",
-        metavar="[NAME=]URL",
-        help="a meter to read, repeatable: a device (/dev/serial0, /dev/ttyUSB0, /dev/serial/by-id/...), "
-        "socket://HOST:PORT, rfc2217://HOST:PORT, file:///capture.tic[?pace=fast&loop=1], or "
-        "simulated://MODE[?options]. NAME (default: linky) is the meter label.",
-    )
-    tic.add_argument("--tic.mode", dest="tic.mode", choices=["auto", "historique", "standard"], help="TIC mode (default: auto)")
-    tic.add_argument("--tic.stale-after", dest="tic.stale_after", metavar="DURATION", help="drop a meter's values after this long without a valid frame (default: 30s)")
-    web = parser.add_argument_group("web")
-    web.add_argument("--web.listen-address", dest="web.listen_address", metavar="[HOST]:PORT", help=f"address to listen on (default: :{DEFAULT_PORT})")
-    web.add_argument("--web.telemetry-path", dest="web.telemetry_path", metavar="PATH", help="path of the metrics (default: /metrics)")
-    web.add_argument("--web.config.file", dest="web.config_file", metavar="FILE", help="TLS, basic auth, headers and rate limit, in exporter-toolkit's format (docs/web-config.md)")
-    web.add_argument("--web.max-connections", dest="web.max_connections", metavar="N", help="connections held at most; a new one closes the one idle the longest (default: 64, 0: no limit)")
-    web.add_argument("--web.read-timeout", dest="web.read_timeout", metavar="DURATION", help="time a client has for the TLS handshake and each request, and between keep-alive requests (default: 10s)")
-    logs = parser.add_argument_group("logs")
-    logs.add_argument("--log.level", dest="log.level", choices=["debug", "info", "warn", "error"], help="default: info")
-    logs.add_argument("--log.format", dest="log.format", choices=["logfmt", "json"], help="default: logfmt")
+    """A flag per setting of Settings' sections, named, described and constrained there."""
+    for section, title in FLAG_GROUPS.items():
+        group = parser.add_argument_group(title)
+        for name, field in Settings.model_fields[section].annotation.model_fields.items():
+            options: dict[str, Any] = {"dest": f"{section}.{name}", "help": field.description}
+            if get_origin(field.annotation) is Literal:
+                options["choices"] = list(get_args(field.annotation))
+            else:
+                options["metavar"] = (field.json_schema_extra or {})["metavar"]
+            if get_origin(field.annotation) is list:
+                options["action"] = "append"
+            group.add_argument(flag_name((section, name)), **options)
     parser.add_argument("--config.file", dest="config_file", metavar="FILE", type=Path, help="YAML file with any of the settings (tic:, web:, log:, prices:); also LINKY_EXPORTER_CONFIG_FILE")
     parser.add_argument("--check-config", action="store_true", help="validate the configuration, print it, exit 0 if good and 1 if not")
 
@@ -134,7 +129,7 @@ def find_device() -> str | None:
 def no_device_message() -> str:
     return (
         "linky-exporter: no meter to read. No --tic.source was given and none of "
-        f"{', '.join(DEVICE_CANDIDATES)} exists.\n"
+        f"{', '.join(SERVE_CANDIDATES)} exists.\n"
         "  Name your meter's line: linky-exporter --tic.source /dev/ttyUSB0  (see docs/raspberry-pi.md)\n"
         f"  Or try the exporter on the SIMULATED meter (not real data): linky-exporter --tic.source '{DEMO_SOURCE}'"
     )
@@ -145,7 +140,7 @@ def _report_config(settings: Settings, web_config: WebConfig) -> int:
     for spec in settings.tic.source or []:
         print(f"  meter {spec.name}: {spec.kind.value} source {spec.url}")
     if not settings.tic.source:
-        print(f"  no source given: the first of {', '.join(DEVICE_CANDIDATES)} that exists at start")
+        print(f"  no source given: the first of {', '.join(SERVE_CANDIDATES)} that exists at start")
     print(f"  mode {settings.tic.mode}, stale after {settings.tic.stale_after:g} s")
     tls = "TLS" if web_config.ssl_context else "plain HTTP"
     auth = f", basic auth for {len(web_config.users)} user(s)" if web_config.users else ""

@@ -1,5 +1,7 @@
 """Instants and durations written in a simulator URL: ``90s``, ``1h30m``, ``2024-01-08T19:59``.
 
+Durations follow linky_exporter/durations.py, the grammar of the exporter's flags too.
+
 An instant is either an offset from the simulation's start (a duration) or an
 absolute local date and time; it stays unresolved until the start is known,
 because the start defaults to "now" when the line opens.
@@ -7,28 +9,18 @@ because the start defaults to "now" when the line opens.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .. import durations
 from .clock import PARIS
-
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)(ms|s|m|h|d))+?")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in ``90``, ``90s``, ``10m``, ``1h30m``, ``1.5h``. Raises ValueError."""
-    text = text.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pieces = _DURATION.findall(text)
-        if not pieces or "".join(number + unit for number, unit in pieces) != text:
-            raise ValueError(f"{text!r} is not a duration (e.g. 90s, 10m, 1h30m)") from None
-        seconds = sum(float(number) * _UNITS[unit] for number, unit in pieces)
-    if seconds < 0 or seconds != seconds or seconds == float("inf"):
-        raise ValueError(f"{text!r} is not a duration (e.g. 90s, 10m, 1h30m)")
+    """Seconds in a URL's duration (the grammar of linky_exporter/durations.py): finite, >= 0."""
+    seconds = durations.parse_duration(text)
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"{text.strip()!r} is not a duration (e.g. 90s, 10m, 1h30m)")
     return seconds
 
 

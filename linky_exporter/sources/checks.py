@@ -69,8 +69,8 @@ def _physical_line(spec: SourceSpec) -> tuple[str, ...] | None:
         # A capture or a simulator is read independently by each source: no bytes are shared.
         return None
     if spec.scheme in ("socket", "rfc2217"):
-        host, port = network_address(spec.url)
-        return ("tcp", host.strip("[]"), str(port))
+        host, port = network_address(spec.url)  # lowercase, without brackets (host_port.py)
+        return ("tcp", host, str(port))
     if spec.scheme:
         return None
     # /dev/serial0 is usually a symlink to /dev/ttyAMA0 (or ttyS0): compare what they point to.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit
 
+from ..host_port import split_host_port
 from .replay import parse_capture_url
 
 DEFAULT_METER = "linky"
@@ -107,19 +108,19 @@ def network_address(url: str) -> tuple[str, int]:
     scheme = parts.scheme.lower()
     form = f"{scheme}://HOST:PORT"
     try:
-        port = parts.port
+        host, port = split_host_port(parts.netloc.rpartition("@")[2])
     except ValueError:
         raise ValueError(f"{url!r}: the port must be a number between 1 and 65535 ({form})") from None
-    if not parts.hostname:
+    if not host:
         raise ValueError(f"{url!r} names no host: {form}")
     if port is None:
-        raise ValueError(f"{url!r} gives no port: {form}, e.g. {scheme}://{parts.hostname}:2000")
+        raise ValueError(f"{url!r} gives no port: {form}, e.g. {scheme}://{host}:2000")
     if not 1 <= port <= 65535:
         raise ValueError(f"{url!r}: port {port} is not between 1 and 65535")
     if parts.path not in ("", "/") or parts.fragment:
         raise ValueError(f"{url!r}: {form} takes no path")
     _check_network_options(url, scheme, parse_qsl(parts.query, keep_blank_values=True))
-    return parts.hostname.lower(), port
+    return host.lower(), port
 
 
 def _check_network_options(url: str, scheme: str, options: list[tuple[str, str]]) -> None:

@@ -76,7 +76,6 @@ class Reading:
     relays: dict[int, bool] = field(default_factory=dict)
     meter_time: datetime | None = None
     clock_degraded: bool | None = None
-    message: str | None = None
     # what did not make it
     short_frame: bool = False
     unknown: dict[str, str] = field(default_factory=dict)
@@ -333,6 +332,3 @@ def _read_standard(values: _Values, reading: Reading) -> None:
     relays = values.convert("RELAIS", decode_relais)
     if relays is not None:
         reading.relays = relays
-    message = values.text("MSG1")
-    if message is not None:
-        reading.message = tidy_text(message)

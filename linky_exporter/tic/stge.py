@@ -52,7 +52,6 @@ class CplStatus(IntEnum):
 class StatusRegister:
     """Every field of STGE, named. Indexes are 1-based, as the meter shows them."""
 
-    raw: int
     dry_contact_open: bool
     breaker: BreakerState
     terminal_cover_open: bool
@@ -63,7 +62,6 @@ class StatusRegister:
     supplier_index: int  # 1..10
     distributor_index: int  # 1..4
     clock_degraded: bool
-    standard_mode: bool
     euridis_output: EuridisOutput
     cpl_status: CplStatus
     cpl_synchronised: bool
@@ -86,7 +84,6 @@ def decode_stge(value: str) -> StatusRegister:
     if supplier > 9:
         raise ValueError(f"STGE supplier index field {supplier} is out of range 0-9")
     return StatusRegister(
-        raw=bits,
         dry_contact_open=bool(bits & 1),
         breaker=_BREAKER_BY_CODE[(bits >> 1) & 0x7],
         terminal_cover_open=bool(bits >> 4 & 1),
@@ -97,7 +94,6 @@ def decode_stge(value: str) -> StatusRegister:
         supplier_index=supplier + 1,
         distributor_index=((bits >> 14) & 0x3) + 1,
         clock_degraded=bool(bits >> 16 & 1),
-        standard_mode=bool(bits >> 17 & 1),
         euridis_output=EuridisOutput((bits >> 19) & 0x3),
         cpl_status=CplStatus((bits >> 21) & 0x3),
         cpl_synchronised=bool(bits >> 23 & 1),
