@@ -194,7 +194,7 @@ METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
 
 
 def markdown_table() -> str:
-    """The catalogue as the table of docs/metrics.md (``python -m linky_exporter.metrics``)."""
+    """The catalogue as the table of docs/metrics.md (written there by ``scripts/regenerate``)."""
     lines = ["| metric | type | unit | labels | from | help |", "|---|---|---|---|---|---|"]
     for spec in METRICS.values():
         labels = ", ".join(f"`{label}`" for label in spec.labels)
@@ -202,7 +202,3 @@ def markdown_table() -> str:
             f"| `{spec.name}` | {spec.kind.value} | {spec.unit or '—'} | {labels} | {spec.source or '—'} | {spec.help} |"
         )
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(markdown_table(), end="")
