@@ -223,10 +223,14 @@ def test_frame_that_never_ends_is_dropped_and_memory_stays_bounded():
     decoder = FrameDecoder()
     decoder.feed(b"\x02")
     endless = hist_group("PAPP", "02840") * 100
+    emitted = []
     for _ in range(200):
-        assert decoder.feed(endless) == []
+        emitted += decoder.feed(endless)
         assert len(decoder._pending) <= DEFAULT_MAX_FRAME_BYTES
-    assert decoder.stats.frames_overflowed >= 1
+    # The overflowing frame is emitted once as an invalid frame without groups (so the
+    # exporter's frames_total counts it); what follows is discarded until STX.
+    assert len(emitted) == 1 and emitted[0].result is FrameResult.INVALID and not emitted[0].groups
+    assert decoder.stats.frames_overflowed == 1 and decoder.stats.frames_invalid == 1
     frames = decoder.feed(b"\x03" + HIST)
     assert frames and frames[-1].result is FrameResult.VALID
 

@@ -238,3 +238,14 @@ def test_a_mode_switch_keeps_every_energy_series_going(mode, after):
     supplier = sum(v for k, v in _energy(exposed).items() if k[0] == "linky_energy_imported_by_index_joules_total" and k[1][1] == "supplier")
     assert _energy(exposed)[total] == supplier
     assert state.snapshot.groups["rejected_value"] == 0
+
+
+def test_a_frame_too_long_to_keep_is_counted_as_invalid():
+    state = MeterState("linky", stale_after=30)
+    data = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
+    feed_bytes(state, data + b"\x02" + b"A" * 9000 + data, now=1000.0)
+    valid = state.snapshot.frames["valid"]
+    assert valid > 0 and state.snapshot.frames["invalid"] >= 1
+    alone = MeterState("linky", stale_after=30)
+    feed_bytes(alone, b"\x02" + b"A" * 9000, now=1000.0)
+    assert alone.snapshot.frames["invalid"] == 1

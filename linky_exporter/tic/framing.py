@@ -195,8 +195,12 @@ class FrameDecoder:
             return
         self._pending += data
         if len(self._pending) > self.max_frame_bytes:
+            # Emitted as an invalid frame without groups, like any other lost frame,
+            # so that whoever counts frames (the exporter's frames_total) counts it.
             self.stats.frames_overflowed += 1
-            self.stats.frames_invalid += 1
+            overflowed = Frame(mode=self.mode)
+            self.stats.count(overflowed)
+            frames.append(overflowed)
             self._drop_pending()
             self._opened = False
             self._discarding = True
