@@ -62,9 +62,10 @@ class SimulatedSerial:
 
     # -- pyserial-like API ------------------------------------------------------
 
-    def simulated_seconds(self) -> float:
-        """Simulated seconds since the port was opened: the exporter's index guard
-        measures elapsed time with it, since energy grows ``speed`` times faster."""
+    def source_seconds(self, previous: float, wall_s: float, size: int) -> float:
+        """Simulated seconds since the port was opened (the ``Line`` clock): the
+        exporter's index guard measures elapsed time with it, since energy grows
+        ``speed`` times faster than the wall clock."""
         return (self._clock() - self._t0) * self.config.speed
 
     @property
@@ -96,11 +97,6 @@ class SimulatedSerial:
                 wait = min(wait, deadline - now)
             self._sleep(min(wait, 0.1))
             self._check_open()
-
-    def read_all(self) -> bytes:
-        self._check_open()
-        self._pump()
-        return self._take(len(self._rx))
 
     def reset_input_buffer(self) -> None:
         self._check_open()

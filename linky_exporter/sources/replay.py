@@ -13,6 +13,7 @@ import time
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..tic.framing import BAUD, FrameDecoder, FrameResult, Mode
+from .serial_line import wire_seconds
 
 _SCAN_BYTES = 1 << 16
 
@@ -61,6 +62,10 @@ class CaptureFile:
 
     def close(self) -> None:
         self.is_open = False
+
+    def source_seconds(self, previous: float, wall_s: float, size: int) -> float:
+        """A replayed capture's clock is the wire's, even replayed as fast as possible."""
+        return wire_seconds(previous, wall_s, size, self.baudrate)
 
 
 def parse_capture_url(url: str) -> tuple[str, bool, bool]:
