@@ -2,8 +2,8 @@
 
 Three kinds of source stand behind the same interface: a serial line (a device
 or any pyserial URL), a capture replayed (:mod:`.replay`) and the built-in
-simulated meter (plugged in through :mod:`linky_exporter.simulator.source`,
-imported only when a simulated source is read). Each declares its own clock
+simulated meter (plugged in by scheme through :mod:`.plugged`, imported only
+when a simulated source is given). Each declares its own clock
 (``source_seconds``): the index guard measures elapsed energy time with it.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from .plugged import PROVIDERS, provider
 from .replay import CaptureFile
 from .serial_line import READ_TIMEOUT_S, open_serial
 from .spec import SourceKind, SourceSpec
@@ -41,8 +42,6 @@ def open_line(spec: SourceSpec, baudrate: int) -> Line:
     """Open a source at ``baudrate``. Raises OSError, serial.SerialException or ValueError."""
     if spec.kind is SourceKind.FILE:
         return CaptureFile(spec.url, timeout=READ_TIMEOUT_S)
-    if spec.kind is SourceKind.SIMULATED:
-        from ..simulator import SimulatedSerial  # loaded only when asked for
-
-        return SimulatedSerial(spec.url, baudrate=baudrate, timeout=READ_TIMEOUT_S)
+    if spec.scheme in PROVIDERS:
+        return provider(spec.scheme).open_line(spec.url, baudrate, READ_TIMEOUT_S)
     return open_serial(spec.url, baudrate)

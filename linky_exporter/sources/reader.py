@@ -46,8 +46,7 @@ class MeterReader(threading.Thread):
         self.stop_event = stop or threading.Event()
         self.opened = threading.Event()  # the source has been opened at least once
         self.ended = threading.Event()  # a capture file that does not loop has been read to its end
-        likely = spec.likely_mode
-        self.detector = ModeDetector(mode, time.monotonic(), start=Mode(likely) if likely else Mode.HISTORIQUE)
+        self.detector = ModeDetector(mode, time.monotonic(), start=spec.likely_mode or Mode.HISTORIQUE)
         self.connection_log = ConnectionLog(spec.name, spec.url)
         self._opened_before = False
         self._clock = 0.0  # the source's clock for the index guard; it goes on across reconnections
