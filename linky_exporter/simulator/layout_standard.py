@@ -10,15 +10,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .calendars import BLUE
+from .contracts import in_ranges
 from .frames import Field, horodate, number
-from .meter import EXPORT, IMPORT
+from .meter import EXPORT, IMPORT, SimulatedMeter
 from .status import stge
 
 MSG1 = "PAS DE          MESSAGE         "
 NONUTILE = "NONUTILE"
 
 
-def fields(meter) -> list[Field]:
+def fields(meter: SimulatedMeter) -> list[Field]:
     config = meter.config
     tariff = meter.tariff
     sample = meter.sample
@@ -84,7 +85,7 @@ def fields(meter) -> list[Field]:
     return out
 
 
-def _mobile_peak(meter) -> list[Field]:
+def _mobile_peak(meter: SimulatedMeter) -> list[Field]:
     """DPM1/FPM1: start and end of the announced or running EJP peak (season letter: a space)."""
     local = meter.sample.local
     day = local.day if local.second >= 3600 else local.day - timedelta(days=1)
@@ -99,7 +100,7 @@ def _profile(blocks: list[tuple[int, int]]) -> str:
     return " ".join((texts + [NONUTILE] * 11)[:11])
 
 
-def next_day_profile(meter) -> str:
+def next_day_profile(meter: SimulatedMeter) -> str:
     contract = meter.contract
     tariff = meter.tariff
     if contract.name == "TEMPO":
@@ -112,7 +113,7 @@ def next_day_profile(meter) -> str:
     return _profile([(0, 1)])
 
 
-def peak_day_profile(meter) -> str | None:
+def peak_day_profile(meter: SimulatedMeter) -> str | None:
     """PPOINTE, sent only while a peak day is announced: a red Tempo tomorrow, an EJP notice or peak."""
     tariff = meter.tariff
     if meter.contract.name == "TEMPO" and tariff.tempo_tomorrow == 3:
@@ -122,9 +123,7 @@ def peak_day_profile(meter) -> str | None:
     return None
 
 
-def _offpeak_blocks(ranges) -> list[tuple[int, int]]:
-    from .contracts import in_ranges
-
+def _offpeak_blocks(ranges: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
     edges = sorted({0, *(s for s, _ in ranges), *(e for _, e in ranges)})
     blocks = []
     for edge in edges:

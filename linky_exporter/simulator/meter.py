@@ -20,12 +20,13 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import NamedTuple
 
-from .clock import LocalCalendar, LocalTime, local_datetime, local_midnight_ms
+from .clock import LocalCalendar, LocalTime, local_midnight_ms
 from .config import SimulatorConfig
-from .contracts import Contract, TariffState, make_contract
+from .contracts import EJP_NOTICE_S, EJP_PEAK_START, TEMPO_DAY_START, Contract, TariffState, make_contract
 from .grid import OVERVOLTAGE_V, Grid
 from .household import Household
 
@@ -342,28 +343,15 @@ class SimulatedMeter:
             sample.voltages, sample.currents, sample.tariff,
         )  # fmt: skip
 
-    def now(self):
-        return local_datetime(self.now_ms)
 
-
-def _previous(day):
-    from datetime import timedelta
-
+def _previous(day: date) -> date:
     return day - timedelta(days=1)
 
 
-def _tempo_day_after(local: LocalTime):
-    from datetime import timedelta
-
-    from .contracts import TEMPO_DAY_START
-
+def _tempo_day_after(local: LocalTime) -> date:
     day = local.day if local.second >= TEMPO_DAY_START else local.day - timedelta(days=1)
     return day + timedelta(days=1)
 
 
-def _next_ejp_notice_day(local: LocalTime):
-    from datetime import timedelta
-
-    from .contracts import EJP_NOTICE_S, EJP_PEAK_START
-
+def _next_ejp_notice_day(local: LocalTime) -> date:
     return local.day if local.second < EJP_PEAK_START - EJP_NOTICE_S else local.day + timedelta(days=1)

@@ -15,16 +15,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
+from ..tic.stge import BreakerState
 from .timespec import Instant, parse_date, parse_duration
 
+#: breaker_cause=NAME -> STGE bits 1-3 (docs/protocol.md §7): the decoder's
+#: BreakerState in code order, its open_ states named without the prefix.
 BREAKER_CAUSES = {
-    # STGE bits 1-3 (docs/protocol.md §7)
-    "overpower": 1,
-    "overvoltage": 2,
-    "load_shedding": 3,
-    "remote_order": 4,
-    "overheating_over_imax": 5,
-    "overheating_under_imax": 6,
+    state.value.removeprefix("open_"): code
+    for code, state in enumerate(BreakerState)
+    if state.value.startswith("open_")
 }
 
 

@@ -136,5 +136,3 @@ _PARSERS = {
     "offpeak": ("offpeak", _offpeak),
     "pref": ("pref_kva", _pref),
 }
-
-KNOWN_OPTIONS = (*_PARSERS, "scenario", *OPTION_SCENARIO)
