@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import NamedTuple
 
+from ..sources.pacing import wire_us
 from ..tic.framing import BAUD, Mode
 from . import layout_historique, layout_standard
 from .clock import PARIS, SimClock
@@ -103,7 +104,7 @@ class Transmitter:
         data = build_frame(meter, self.mode, short)
         data = self._damage(data)
         baud = self.baud
-        duration = len(data) * 10 * 1_000_000 // baud
+        duration = wire_us(len(data), baud)
         emission = Emission(data, baud, self.line_us, self.line_us + duration, sim_ms, self.mode, short)
         self.line_us += duration + FRAME_GAP_US
         self.frames += 1

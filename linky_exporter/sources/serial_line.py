@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import serial
 
+from .pacing import wire_seconds
+
 log = logging.getLogger(__name__)
 
 #: Reads never block: the reader takes what the driver holds, then pauses
@@ -20,16 +22,6 @@ FIRST_FRAME_PAUSE_S = 0.1
 #: request waits that long at most).
 IDLE_WAIT_S = 1.0
 READ_SIZE = 4096
-
-
-def wire_seconds(previous: float, wall_s: float, size: int, baudrate: int) -> float:
-    """The clock of a live line or a replayed capture, after a read of ``size`` bytes that took ``wall_s``.
-
-    A live line is never faster than the wire, and a capture replayed as fast as
-    possible is only as old as the time its bytes took on the wire (10 bits a
-    character): the clock advances by the larger of the two.
-    """
-    return previous + max(wall_s, size * 10 / max(baudrate, 1))
 
 
 class SerialLine:
