@@ -12,6 +12,7 @@ from datetime import timedelta
 from .calendars import BLUE
 from .contracts import in_ranges
 from .frames import Field, horodate, number
+from .measures import Peak
 from .meter import EXPORT, IMPORT, SimulatedMeter
 from .status import stge
 
@@ -46,27 +47,7 @@ def fields(meter: SimulatedMeter) -> list[Field]:
     out += [Field("PREF", pref), Field("PCOUP", pref), Field("SINSTS", number(sample.import_va, 5))]
     if tri:
         out += [Field(f"SINSTS{p}", number(sample.phase_import_va[p - 1], 5)) for p in phases]
-
-    def peak(label: str, peak) -> Field:
-        return Field(label, number(peak.va, 5), horodate(peak.at_ms))
-
-    out.append(peak("SMAXSN", meter.smax_today[IMPORT]))
-    if tri:
-        out += [peak(f"SMAXSN{p}", meter.smax_today[p]) for p in phases]
-    out.append(peak("SMAXSN-1", meter.smax_yesterday[IMPORT]))
-    if tri:
-        out += [peak(f"SMAXSN{p}-1", meter.smax_yesterday[p]) for p in phases]
-    if config.producer:
-        out += [
-            Field("SINSTI", number(sample.export_va, 5)),
-            peak("SMAXIN", meter.smax_today[EXPORT]),
-            peak("SMAXIN-1", meter.smax_yesterday[EXPORT]),
-        ]
-    directions = (("S", IMPORT), ("I", EXPORT)) if config.producer else (("S", IMPORT),)
-    for letter, direction in directions:
-        point, previous = meter.curve[direction]
-        out += [peak(f"CCA{letter}N", point), peak(f"CCA{letter}N-1", previous)]
-    out += [Field(f"UMOY{p}", number(meter.umoy[p - 1].va, 3), horodate(meter.umoy[p - 1].at_ms)) for p in phases]
+    out += _peaks_and_curve(meter)
     out.append(Field("STGE", stge(meter)))
     if tariff.ejp_notice or tariff.ejp_peak:
         out += _mobile_peak(meter)
@@ -82,6 +63,36 @@ def fields(meter: SimulatedMeter) -> list[Field]:
     peak_profile = peak_day_profile(meter)
     if peak_profile:
         out.append(Field("PPOINTE", peak_profile))
+    return out
+
+
+def _peak(label: str, peak: Peak) -> Field:
+    return Field(label, number(peak.va, 5), horodate(peak.at_ms))
+
+
+def _peaks_and_curve(meter: SimulatedMeter) -> list[Field]:
+    """Daily apparent-power maxima (today, yesterday), load-curve points and mean voltages."""
+    config = meter.config
+    sample = meter.sample
+    phases = range(1, meter.phases + 1)
+    tri = meter.phases == 3
+    out = [_peak("SMAXSN", meter.smax_today[IMPORT])]
+    if tri:
+        out += [_peak(f"SMAXSN{p}", meter.smax_today[p]) for p in phases]
+    out.append(_peak("SMAXSN-1", meter.smax_yesterday[IMPORT]))
+    if tri:
+        out += [_peak(f"SMAXSN{p}-1", meter.smax_yesterday[p]) for p in phases]
+    if config.producer:
+        out += [
+            Field("SINSTI", number(sample.export_va, 5)),
+            _peak("SMAXIN", meter.smax_today[EXPORT]),
+            _peak("SMAXIN-1", meter.smax_yesterday[EXPORT]),
+        ]
+    directions = (("S", IMPORT), ("I", EXPORT)) if config.producer else (("S", IMPORT),)
+    for letter, direction in directions:
+        point, previous = meter.curve[direction]
+        out += [_peak(f"CCA{letter}N", point), _peak(f"CCA{letter}N-1", previous)]
+    out += [Field(f"UMOY{p}", number(meter.umoy[p - 1].va, 3), horodate(meter.umoy[p - 1].at_ms)) for p in phases]
     return out
 
 
