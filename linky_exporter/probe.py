@@ -10,8 +10,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .sources.serial_line import read_chunk
-from .tic.framing import BAUD, FrameDecoder, FrameResult, Mode
+from .sources.line import Line
+from .sources.serial_line import READ_PAUSE_S
+from .sources.session import LineSession
+from .tic.framing import BAUD, FrameResult, Mode
 from .tic.reading import Reading, read_frame
 
 #: Above this share of bad groups a line works but needs attention; the exporter
@@ -46,20 +48,21 @@ class Heard:
 Progress = Callable[[Heard], None]
 
 
-def listen(line, mode: Mode, seconds: float, progress: Progress | None = None, clock=time.monotonic) -> Heard:
+def listen(line: Line, mode: Mode, seconds: float, progress: Progress | None = None, clock=time.monotonic) -> Heard:
     """Read ``line`` (already at ``mode``'s speed) for ``seconds`` and count what arrives."""
     heard = Heard(mode)
-    decoder = FrameDecoder()
+    session = LineSession(line, detector=None)  # the speed stays; the decoder takes either mode
     start = clock()
     last_progress = 0.0
     joined_mid_frame = True
     while (elapsed := clock() - start) < seconds:
-        chunk = read_chunk(line)
+        read = session.read(READ_PAUSE_S)
+        chunk = read.data
         heard.seconds = clock() - start
         if chunk:
             heard.bytes += len(chunk)
             heard.bytes_with_bit_7 += len(chunk) - len(chunk.translate(None, bytes(range(0x80, 0x100))))
-            for frame in decoder.feed(chunk):
+            for frame in read.frames:
                 if joined_mid_frame and frame.result is FrameResult.INVALID:
                     heard.frames_other += 1  # we started listening mid-frame: not the line's fault
                 else:

@@ -9,7 +9,7 @@ import serial
 
 from ..probe import BAUD, Heard, Verdict, diagnose, listen
 from ..sources.devices import PROBE_CANDIDATES, existing_devices
-from ..sources.reader import open_line
+from ..sources.line import open_line
 from ..sources.spec import SourceSpec, parse_source
 from ..tic.framing import Mode
 

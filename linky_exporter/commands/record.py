@@ -18,10 +18,11 @@ import serial
 
 from ..sources.autodetect import ModeDetector
 from ..sources.devices import PROBE_CANDIDATES, existing_devices
-from ..sources.reader import open_line
-from ..sources.serial_line import read_chunk
-from ..sources.spec import parse_source
-from ..tic.framing import FrameDecoder, FrameResult, Mode
+from ..sources.line import Line, open_line
+from ..sources.serial_line import READ_PAUSE_S
+from ..sources.session import LineSession
+from ..sources.spec import SourceSpec, parse_source
+from ..tic.framing import FrameResult, Mode
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-def _record(spec, output: Path, fixed: Mode | None, args: argparse.Namespace, stop: threading.Event) -> int:
+def _record(spec: SourceSpec, output: Path, fixed: Mode | None, args: argparse.Namespace, stop: threading.Event) -> int:
     detector = ModeDetector(fixed, time.monotonic())
     try:
         line = open_line(spec, detector.baudrate)
@@ -85,29 +86,25 @@ def _record(spec, output: Path, fixed: Mode | None, args: argparse.Namespace, st
     return 0
 
 
-def _copy(line, sink, detector: ModeDetector, fixed: Mode | None, args: argparse.Namespace, stop: threading.Event):
+def _copy(line: Line, sink, detector: ModeDetector, fixed: Mode | None, args: argparse.Namespace, stop: threading.Event):
     """Copy the line to ``sink`` once the mode is known.
 
     Returns (bytes, frames, errors), with bytes -1 when no mode was found in time.
     """
-    decoder = FrameDecoder(mode=fixed)
+    session = LineSession(line, detector, fixed, stop.wait)
     since_switch = bytearray()  # bytes read at the current speed, written once the mode is known
     started = time.monotonic()
     recording_since: float | None = started if fixed else None
     frames = errors = written = 0
     while not stop.is_set():
-        if line.baudrate != detector.baudrate:
-            line.baudrate = detector.baudrate
-            decoder = FrameDecoder(mode=fixed)
-            since_switch.clear()
         try:
-            chunk = read_chunk(line, stop.wait)
+            read = session.read(READ_PAUSE_S)
         except (OSError, serial.SerialException, EOFError) as error:
             print(f"\nlinky-exporter record: the line ended: {error}", file=sys.stderr)
             break
-        now = time.monotonic()
-        decoded = decoder.feed(chunk) if chunk else []
-        detector.observe(now, chunk, decoded)
+        chunk, decoded, now = read.data, read.frames, read.now
+        if read.switched:
+            since_switch.clear()
         if recording_since is None:
             since_switch += chunk
             if detector.locked is None:

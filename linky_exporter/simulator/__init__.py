@@ -10,7 +10,8 @@ Entry points:
 
 from .config import SimulatorConfig
 from .line import SimulatedSerial, generate
-from .meter import SimulatedMeter, Truth
+from .measures import Truth
+from .meter import SimulatedMeter
 from .transmitter import Emission, Transmitter
 from .url import is_simulated_url, parse_url
 

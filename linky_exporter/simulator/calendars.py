@@ -12,7 +12,12 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-BLUE, WHITE, RED = 1, 2, 3  # STGE codes (docs/protocol.md §7)
+from ..tic.stge import TempoColor
+
+#: STGE's two-bit Tempo colour code (docs/protocol.md §7) is the colour's place
+#: in the decoder's TempoColor (0: none, not announced); the simulator counts in codes.
+TEMPO_CODES = {colour: code for code, colour in enumerate(TempoColor)}
+BLUE, WHITE, RED = TEMPO_CODES[TempoColor.BLUE], TEMPO_CODES[TempoColor.WHITE], TEMPO_CODES[TempoColor.RED]
 RED_DAYS, WHITE_DAYS, EJP_DAYS = 22, 43, 22
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -47,9 +47,6 @@ class SimClock:
     def line_us_at(self, sim_ms: int) -> int:
         """The line time at which the simulated clock reaches ``sim_ms`` (the inverse of at_line_us)."""
         return math.ceil((sim_ms - self.start_ms) * 1000 / self.speed)
-
-    def datetime_at(self, line_us: int) -> datetime:
-        return local_datetime(self.at_line_us(line_us))
 
 
 def local_datetime(epoch_ms: int) -> datetime:
@@ -89,6 +86,3 @@ def local_midnight_ms(day: date) -> int:
     """Epoch milliseconds of local midnight starting ``day``."""
     return round(datetime(day.year, day.month, day.day, tzinfo=PARIS).timestamp() * 1000)
 
-
-def next_day(day: date) -> date:
-    return day + timedelta(days=1)

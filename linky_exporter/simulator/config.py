@@ -1,23 +1,29 @@
-"""The simulated meter's configuration, validated: what ``simulated://`` URLs parse into."""
+"""The simulated meter's configuration: what ``simulated://`` URLs parse into.
+
+Each option's value was checked when its text was read (:mod:`.options`); this
+model checks what options mean together.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Literal
 
 from ..tic.framing import Mode
 from .clock import PARIS
+from .options import CONTRACTS
 from .scenarios import Scenarios
 
-CONTRACTS = ("base", "hc", "ejp", "tempo")
+__all__ = ["CONTRACTS", "DEFAULT_OFFPEAK", "SimulatorConfig"]
 DEFAULT_OFFPEAK = ((22 * 3600, 6 * 3600),)  # 22:00-06:00, seconds of the local day
 
 
 @dataclass(frozen=True)
 class SimulatorConfig:
     mode: Mode = Mode.STANDARD
-    phases: int = 1
-    contract: str = "base"
+    phases: Literal[1, 3] = 1
+    contract: Literal["base", "hc", "ejp", "tempo"] = "base"
     producer: bool = False
     seed: int = 1
     speed: float = 1.0  # simulated seconds per real second
@@ -27,14 +33,6 @@ class SimulatorConfig:
     scenarios: Scenarios = field(default_factory=Scenarios)
 
     def __post_init__(self) -> None:
-        if self.phases not in (1, 3):
-            raise ValueError("phases: must be 1 or 3")
-        if self.contract not in CONTRACTS:
-            raise ValueError(f"contract: must be one of {', '.join(CONTRACTS)}")
-        if not self.speed > 0 or self.speed > 1e7:
-            raise ValueError("speed: must be a positive number of simulated seconds per second")
-        if self.start is not None and self.start.tzinfo is None:
-            raise ValueError("start: must be an aware datetime")
         if self.mode is Mode.STANDARD and self.producer and "mode_switch" in self.scenarios:
             raise ValueError("scenario: mode_switch would move a producer to historique, which has no producer labels")
         if "tempo_red" in self.scenarios and self.contract != "tempo":

@@ -17,7 +17,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from .calendars import RED, WHITE, EjpCalendar, TempoCalendar
+from ..tic.tariffs import DEMAIN_TEMPO, HISTORIQUE_OPTIONS
+from .calendars import RED, TEMPO_CODES, WHITE, EjpCalendar, TempoCalendar
 from .clock import LocalTime
 
 H = 3600
@@ -26,7 +27,8 @@ TEMPO_DAY_START = 6 * H  # a Tempo day runs 06:00 - 06:00
 TEMPO_ANNOUNCE = 20 * H  # tomorrow's colour is known from 20:00 the day before
 EJP_PEAK_START, EJP_PEAK_END = 7 * H, 1 * H  # 07:00 - 01:00 the next day
 EJP_NOTICE_S = 30 * 60
-DEMAIN = {0: "----", 1: "BLEU", 2: "BLAN", 3: "ROUG"}
+#: Historique DEMAIN text for each Tempo colour code (0: not announced).
+DEMAIN = {TEMPO_CODES[colour]: text for text, colour in DEMAIN_TEMPO.items()}
 _COLOUR_LETTER = {1: "B", 2: "W", 3: "R"}
 _COLOUR_NAME = {1: "BLEU", 2: "BLANC", 3: "ROUGE"}
 
@@ -52,8 +54,10 @@ def in_ranges(second: int, ranges: tuple[tuple[int, int], ...]) -> bool:
     return False
 
 
-def centred(text: str, width: int = 16) -> str:
-    return text.center(width)
+def _index_labels(optarif: str) -> tuple[str, ...]:
+    """Historique index labels of a tariff option, in supplier index order (the order meters send)."""
+    _, indexes = HISTORIQUE_OPTIONS[optarif[:3]]
+    return tuple(sorted(indexes, key=lambda label: indexes[label].number))
 
 
 def distributor_index(day: date, offpeak: bool) -> int:
@@ -68,7 +72,7 @@ class Contract:
     optarif = "BASE"  # historique OPTARIF
     ngtf = "BASE"
     #: historique index label for each supplier index, in emission order
-    historique_indexes: tuple[str, ...] = ("BASE",)
+    historique_indexes: tuple[str, ...] = _index_labels("BASE")
     #: LTARF text for each supplier index
     index_names: dict[int, str] = {1: "BASE"}
 
@@ -77,11 +81,11 @@ class Contract:
 
     def state(self, now: LocalTime) -> TariffState:
         offpeak = in_ranges(now.second, self.offpeak)
-        return TariffState(1, distributor_index(now.day, offpeak), "TH..", centred("BASE"), offpeak)
+        return TariffState(1, distributor_index(now.day, offpeak), "TH..", "BASE".center(16), offpeak)
 
     def _state(self, now: LocalTime, index: int, ptec: str, offpeak: bool, **extra) -> TariffState:
         return TariffState(
-            index, distributor_index(now.day, offpeak), ptec, centred(self.index_names[index]), offpeak, **extra
+            index, distributor_index(now.day, offpeak), ptec, self.index_names[index].center(16), offpeak, **extra
         )
 
 
@@ -89,7 +93,7 @@ class HcContract(Contract):
     name = "HC"
     optarif = "HC.."
     ngtf = "HEURES CREUSES"
-    historique_indexes = ("HCHC", "HCHP")
+    historique_indexes = _index_labels(optarif)
     index_names = {1: "HEURE  CREUSE", 2: "HEURE  PLEINE"}
 
     def state(self, now: LocalTime) -> TariffState:
@@ -101,7 +105,7 @@ class EjpContract(Contract):
     name = "EJP"
     optarif = "EJP."
     ngtf = "EJP"
-    historique_indexes = ("EJPHN", "EJPHPM")
+    historique_indexes = _index_labels(optarif)
     index_names = {1: "HEURE  NORMALE", 2: "POINTE  MOBILE"}
 
     def __init__(self, offpeak: tuple[tuple[int, int], ...], calendar: EjpCalendar):
@@ -122,7 +126,7 @@ class TempoContract(Contract):
     name = "TEMPO"
     optarif = "BBR("
     ngtf = "TEMPO"
-    historique_indexes = ("BBRHCJB", "BBRHPJB", "BBRHCJW", "BBRHPJW", "BBRHCJR", "BBRHPJR")
+    historique_indexes = _index_labels(optarif)
     index_names = {
         2 * (colour - 1) + hour: f"{'HC' if hour == 1 else 'HP'}  {_COLOUR_NAME[colour]}"
         for colour in (1, 2, 3)

@@ -3,16 +3,24 @@
 Layouts (which groups, in which order) live in ``layout_historique`` and
 ``layout_standard``; this module turns a list of groups into the exact bytes a
 meter sends, with the checksum rule of each mode (docs/protocol.md §3).
+
+The simulator is the decoder's oracle: its encoders are written here, apart
+from ``linky_exporter.tic``'s decoding, because an oracle must not share the
+code it checks (a mistake shared by both would pass every test). What it does
+take from ``tic/`` is facts, not logic: the control characters, baud rates,
+label tables, status-register codes (a wrong table there would show in the
+specification, not be hidden by a test).
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..tic import framing
 from ..tic.framing import Mode, checksum
 from .clock import local_datetime
 
-STX, ETX, EOT = b"\x02", b"\x03", b"\x04"
+STX, ETX, EOT = bytes((framing.STX,)), bytes((framing.ETX,)), bytes((framing.EOT,))
 
 
 class Field(NamedTuple):
@@ -46,14 +54,3 @@ def horodate(epoch_ms: int, degraded: bool = False) -> str:
 def number(value: float, width: int) -> str:
     """Zero-padded, clamped to what the width can hold (a meter never overflows its field)."""
     return f"{max(0, min(round(value), 10**width - 1)):0{width}d}"
-
-
-def build_frame(meter, mode: Mode, short: bool = False) -> bytes:
-    """The frame ``meter`` sends now in ``mode`` (a short frame: historique three-phase only)."""
-    from . import layout_historique, layout_standard
-
-    if mode is Mode.HISTORIQUE:
-        fields = layout_historique.short_fields(meter) if short else layout_historique.long_fields(meter)
-    else:
-        fields = layout_standard.fields(meter)
-    return encode_frame(fields, mode)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from .contracts import DEMAIN
 from .frames import Field, number
+from .meter import SimulatedMeter
 
 
-def long_fields(meter) -> list[Field]:
+def long_fields(meter: SimulatedMeter) -> list[Field]:
     tariff = meter.tariff
     contract = meter.contract
     sample = meter.sample
@@ -44,7 +45,7 @@ def long_fields(meter) -> list[Field]:
     return fields
 
 
-def short_fields(meter) -> list[Field]:
+def short_fields(meter: SimulatedMeter) -> list[Field]:
     """A three-phase short frame: the over-current warning of each phase (000 if
     that phase is within its setting), the address, the currents."""
     currents = [round(i) for i in meter.sample.currents]

@@ -10,15 +10,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .calendars import BLUE
+from .contracts import in_ranges
 from .frames import Field, horodate, number
-from .meter import EXPORT, IMPORT
+from .measures import Peak
+from .meter import EXPORT, IMPORT, SimulatedMeter
 from .status import stge
 
 MSG1 = "PAS DE          MESSAGE         "
 NONUTILE = "NONUTILE"
 
 
-def fields(meter) -> list[Field]:
+def fields(meter: SimulatedMeter) -> list[Field]:
     config = meter.config
     tariff = meter.tariff
     sample = meter.sample
@@ -45,27 +47,7 @@ def fields(meter) -> list[Field]:
     out += [Field("PREF", pref), Field("PCOUP", pref), Field("SINSTS", number(sample.import_va, 5))]
     if tri:
         out += [Field(f"SINSTS{p}", number(sample.phase_import_va[p - 1], 5)) for p in phases]
-
-    def peak(label: str, peak) -> Field:
-        return Field(label, number(peak.va, 5), horodate(peak.at_ms))
-
-    out.append(peak("SMAXSN", meter.smax_today[IMPORT]))
-    if tri:
-        out += [peak(f"SMAXSN{p}", meter.smax_today[p]) for p in phases]
-    out.append(peak("SMAXSN-1", meter.smax_yesterday[IMPORT]))
-    if tri:
-        out += [peak(f"SMAXSN{p}-1", meter.smax_yesterday[p]) for p in phases]
-    if config.producer:
-        out += [
-            Field("SINSTI", number(sample.export_va, 5)),
-            peak("SMAXIN", meter.smax_today[EXPORT]),
-            peak("SMAXIN-1", meter.smax_yesterday[EXPORT]),
-        ]
-    directions = (("S", IMPORT), ("I", EXPORT)) if config.producer else (("S", IMPORT),)
-    for letter, direction in directions:
-        point, previous = meter.curve[direction]
-        out += [peak(f"CCA{letter}N", point), peak(f"CCA{letter}N-1", previous)]
-    out += [Field(f"UMOY{p}", number(meter.umoy[p - 1].va, 3), horodate(meter.umoy[p - 1].at_ms)) for p in phases]
+    out += _peaks_and_curve(meter)
     out.append(Field("STGE", stge(meter)))
     if tariff.ejp_notice or tariff.ejp_peak:
         out += _mobile_peak(meter)
@@ -84,7 +66,37 @@ def fields(meter) -> list[Field]:
     return out
 
 
-def _mobile_peak(meter) -> list[Field]:
+def _peak(label: str, peak: Peak) -> Field:
+    return Field(label, number(peak.va, 5), horodate(peak.at_ms))
+
+
+def _peaks_and_curve(meter: SimulatedMeter) -> list[Field]:
+    """Daily apparent-power maxima (today, yesterday), load-curve points and mean voltages."""
+    config = meter.config
+    sample = meter.sample
+    phases = range(1, meter.phases + 1)
+    tri = meter.phases == 3
+    out = [_peak("SMAXSN", meter.smax_today[IMPORT])]
+    if tri:
+        out += [_peak(f"SMAXSN{p}", meter.smax_today[p]) for p in phases]
+    out.append(_peak("SMAXSN-1", meter.smax_yesterday[IMPORT]))
+    if tri:
+        out += [_peak(f"SMAXSN{p}-1", meter.smax_yesterday[p]) for p in phases]
+    if config.producer:
+        out += [
+            Field("SINSTI", number(sample.export_va, 5)),
+            _peak("SMAXIN", meter.smax_today[EXPORT]),
+            _peak("SMAXIN-1", meter.smax_yesterday[EXPORT]),
+        ]
+    directions = (("S", IMPORT), ("I", EXPORT)) if config.producer else (("S", IMPORT),)
+    for letter, direction in directions:
+        point, previous = meter.curve[direction]
+        out += [_peak(f"CCA{letter}N", point), _peak(f"CCA{letter}N-1", previous)]
+    out += [Field(f"UMOY{p}", number(meter.umoy[p - 1].va, 3), horodate(meter.umoy[p - 1].at_ms)) for p in phases]
+    return out
+
+
+def _mobile_peak(meter: SimulatedMeter) -> list[Field]:
     """DPM1/FPM1: start and end of the announced or running EJP peak (season letter: a space)."""
     local = meter.sample.local
     day = local.day if local.second >= 3600 else local.day - timedelta(days=1)
@@ -99,7 +111,7 @@ def _profile(blocks: list[tuple[int, int]]) -> str:
     return " ".join((texts + [NONUTILE] * 11)[:11])
 
 
-def next_day_profile(meter) -> str:
+def next_day_profile(meter: SimulatedMeter) -> str:
     contract = meter.contract
     tariff = meter.tariff
     if contract.name == "TEMPO":
@@ -112,7 +124,7 @@ def next_day_profile(meter) -> str:
     return _profile([(0, 1)])
 
 
-def peak_day_profile(meter) -> str | None:
+def peak_day_profile(meter: SimulatedMeter) -> str | None:
     """PPOINTE, sent only while a peak day is announced: a red Tempo tomorrow, an EJP notice or peak."""
     tariff = meter.tariff
     if meter.contract.name == "TEMPO" and tariff.tempo_tomorrow == 3:
@@ -122,9 +134,7 @@ def peak_day_profile(meter) -> str | None:
     return None
 
 
-def _offpeak_blocks(ranges) -> list[tuple[int, int]]:
-    from .contracts import in_ranges
-
+def _offpeak_blocks(ranges: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
     edges = sorted({0, *(s for s, _ in ranges), *(e for _, e in ranges)})
     blocks = []
     for edge in edges:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import serial
 
+from ..sources.pacing import BITS_PER_CHARACTER, LinePacer
 from .config import SimulatorConfig
 from .transmitter import Transmitter
 from .uart import misread
@@ -53,7 +54,7 @@ class SimulatedSerial:
         self.bytesize, self.parity, self.stopbits = 7, serial.PARITY_EVEN, 1
         self._clock = clock
         self._sleep = sleep
-        self._t0 = clock()
+        self._pacer = LinePacer(clock)
         self._rx = bytearray()
         self._emission = None
         self._sent = 0  # bytes of the current emission already on the line
@@ -62,10 +63,11 @@ class SimulatedSerial:
 
     # -- pyserial-like API ------------------------------------------------------
 
-    def simulated_seconds(self) -> float:
-        """Simulated seconds since the port was opened: the exporter's index guard
-        measures elapsed time with it, since energy grows ``speed`` times faster."""
-        return (self._clock() - self._t0) * self.config.speed
+    def source_seconds(self, previous: float, wall_s: float, size: int) -> float:
+        """Simulated seconds since the port was opened (the ``Line`` clock): the
+        exporter's index guard measures elapsed time with it, since energy grows
+        ``speed`` times faster than the wall clock."""
+        return self._pacer.elapsed_s() * self.config.speed
 
     @property
     def meter(self):
@@ -89,18 +91,13 @@ class SimulatedSerial:
             if deadline is not None and now >= deadline:
                 return self._take(size)
             # Wait about as long as the missing bytes take to arrive, within the timeout.
-            wait = max(0.002, (size - len(self._rx)) * 10 / self.baudrate)
+            wait = max(0.002, (size - len(self._rx)) * BITS_PER_CHARACTER / self.baudrate)
             if self.transmitter.silent and self._emission is None:
                 wait = 0.1
             if deadline is not None:
                 wait = min(wait, deadline - now)
             self._sleep(min(wait, 0.1))
             self._check_open()
-
-    def read_all(self) -> bytes:
-        self._check_open()
-        self._pump()
-        return self._take(len(self._rx))
 
     def reset_input_buffer(self) -> None:
         self._check_open()
@@ -132,12 +129,8 @@ class SimulatedSerial:
         del self._rx[:size]
         return data
 
-    def _line_us(self) -> int:
-        return int((self._clock() - self._t0) * 1_000_000)
-
     def _pump(self) -> None:
         """Move into the receive buffer every byte that has reached the reader by now."""
-        now = self._line_us()
         transmitter = self.transmitter
         while True:
             if self._emission is None:
@@ -146,9 +139,7 @@ class SimulatedSerial:
                 if self._emission is None:
                     return  # silent for good
             emission = self._emission
-            if emission.start_us > now:
-                return
-            arrived = min(len(emission.data), (now - emission.start_us) * emission.baud // 10_000_000)
+            arrived = min(len(emission.data), self._pacer.arrived(emission.start_us, emission.baud))
             if arrived > self._sent:
                 chunk = emission.data[self._sent : arrived]
                 self._receive(chunk, emission.baud)

@@ -18,68 +18,21 @@ powers, voltages) so that tests can compare it with what the exporter shows.
 from __future__ import annotations
 
 import math
-import random
-from dataclasses import dataclass
+from datetime import date, timedelta
 from fractions import Fraction
-from typing import NamedTuple
 
-from .clock import LocalCalendar, LocalTime, local_datetime, local_midnight_ms
+from .clock import LocalCalendar, LocalTime, local_midnight_ms
 from .config import SimulatorConfig
-from .contracts import Contract, TariffState, make_contract
+from .contracts import EJP_NOTICE_S, EJP_PEAK_START, TEMPO_DAY_START, Contract, TariffState, make_contract
 from .grid import OVERVOLTAGE_V, Grid
 from .household import Household
+from .measures import Peak, Sample, Truth
+from .starting_indexes import starting_indexes
 
 WMS_PER_WH = 3_600_000
 CURVE_MS = 30 * 60 * 1000  # load-curve period (CCASN)
 UMOY_MS = 10 * 60 * 1000  # mean-voltage period (UMOY)
 IMPORT, EXPORT = "import", "export"
-# Lifetime split of the energy over supplier indexes, by contract, for the starting indexes.
-_INITIAL_SHARES = {
-    "base": (1.0,),
-    "hc": (0.42, 0.58),
-    "ejp": (0.95, 0.05),
-    "tempo": (0.30, 0.45, 0.06, 0.08, 0.05, 0.06),
-}
-
-
-class Sample(NamedTuple):
-    """What the meter measures during one tick."""
-
-    tick_ms: int
-    local: LocalTime
-    tariff: TariffState
-    import_w: int
-    import_va: int
-    export_w: int
-    export_va: int
-    phase_import_va: tuple[int, ...]  # SINSTS1-3 (0 on a phase that injects)
-    voltages: tuple[float, ...]
-    currents: tuple[float, ...]
-    reactive_var: int
-
-
-class Peak(NamedTuple):
-    va: int
-    at_ms: int  # when it was reached
-
-
-@dataclass(frozen=True)
-class Truth:
-    """Ground truth at the meter's current instant, for tests and demos."""
-
-    time_ms: int
-    supplier_wh: dict[int, Fraction]  # exact energy per supplier index, initial value included
-    distributor_wh: dict[int, Fraction]
-    imported_wh: Fraction  # sum of supplier_wh
-    exported_wh: Fraction
-    import_w: int
-    import_va: int
-    export_w: int
-    export_va: int
-    phase_import_va: tuple[int, ...]
-    voltages: tuple[float, ...]
-    currents: tuple[float, ...]
-    tariff: TariffState
 
 
 class SimulatedMeter:
@@ -121,26 +74,13 @@ class SimulatedMeter:
         self.grid = Grid(config.seed, config.phases, overvoltage)
         self._tariffs: dict[int, TariffState] = {}
 
-        rng = random.Random(config.seed ^ 0xC0FFEE)
         self.address = f"02{config.start.year % 100:02d}{61 if config.phases == 1 else 63}99{config.seed % 10000:04d}"
         self.prm = f"99999{config.seed % 10**9:09d}"
-        lifetime_wh = rng.uniform(1.5, 6.0) * rng.uniform(3500, 9000) * 1000
-        shares = _INITIAL_SHARES[config.contract]
-        self.initial_supplier_wh = {i: 0 for i in range(1, 11)}
-        for i, share in enumerate(shares, start=1):
-            self.initial_supplier_wh[i] = round(lifetime_wh * share * rng.uniform(0.9, 1.1))
-        total = sum(self.initial_supplier_wh.values())
-        high = rng.uniform(0.55, 0.7)  # share of the high season (November-March)
-        offpeak = rng.uniform(0.3, 0.45)
-        shares = (high * offpeak, high * (1 - offpeak), (1 - high) * offpeak, (1 - high) * (1 - offpeak))
-        self.initial_distributor_wh = {i: round(total * s) for i, s in zip(range(1, 5), shares)}
-        self.initial_distributor_wh[4] = total - sum(self.initial_distributor_wh[i] for i in (1, 2, 3))
-        self.initial_export_wh = round(rng.uniform(2000, 15000) * 1000) if config.producer else 0
-        self.initial_reactive_varh = {q: round(total * s) for q, s in zip(range(1, 5), (0.25, 0.02, 0.01, 0.07))}
-        if fresh:
-            for registers in (self.initial_supplier_wh, self.initial_distributor_wh, self.initial_reactive_varh):
-                registers.update(dict.fromkeys(registers, 0))
-            self.initial_export_wh = 0
+        initial = starting_indexes(config, fresh)
+        self.initial_supplier_wh = initial.supplier_wh
+        self.initial_distributor_wh = initial.distributor_wh
+        self.initial_export_wh = initial.export_wh
+        self.initial_reactive_varh = initial.reactive_varh
 
         # Exact accumulators since the start, in W·ms / VAr·ms.
         self.supplier_wms = dict.fromkeys(range(1, 11), 0)
@@ -342,28 +282,15 @@ class SimulatedMeter:
             sample.voltages, sample.currents, sample.tariff,
         )  # fmt: skip
 
-    def now(self):
-        return local_datetime(self.now_ms)
 
-
-def _previous(day):
-    from datetime import timedelta
-
+def _previous(day: date) -> date:
     return day - timedelta(days=1)
 
 
-def _tempo_day_after(local: LocalTime):
-    from datetime import timedelta
-
-    from .contracts import TEMPO_DAY_START
-
+def _tempo_day_after(local: LocalTime) -> date:
     day = local.day if local.second >= TEMPO_DAY_START else local.day - timedelta(days=1)
     return day + timedelta(days=1)
 
 
-def _next_ejp_notice_day(local: LocalTime):
-    from datetime import timedelta
-
-    from .contracts import EJP_NOTICE_S, EJP_PEAK_START
-
+def _next_ejp_notice_day(local: LocalTime) -> date:
     return local.day if local.second < EJP_PEAK_START - EJP_NOTICE_S else local.day + timedelta(days=1)

@@ -1,9 +1,9 @@
 """Named scenarios: the situations alerts and dashboards must be shown to handle.
 
 A scenario is switched on by name in the URL (``scenario=overload,noise``) and
-tuned by its own options (``overload_at=10m``). Each option belongs to exactly one
-scenario, so an option without its scenario is a mistake we report instead of
-silently ignoring. The parsed result, :class:`Scenarios`, is plain data that the
+tuned by its own options (``overload_at=10m``, declared in :mod:`.options`).
+Each option belongs to exactly one scenario, so an option without its scenario
+is a mistake we report instead of silently ignoring. The parsed result, :class:`Scenarios`, is plain data that the
 household (extra load, breaker), the meter (voltage, status bits), the contract
 calendars (forced red day, forced EJP day) and the transmitter (silence, mode
 switch, meter swap, noise) consult.
@@ -13,19 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
-from .timespec import Instant, parse_date, parse_duration
-
-BREAKER_CAUSES = {
-    # STGE bits 1-3 (docs/protocol.md §7)
-    "overpower": 1,
-    "overvoltage": 2,
-    "load_shedding": 3,
-    "remote_order": 4,
-    "overheating_over_imax": 5,
-    "overheating_under_imax": 6,
-}
+from .options import OPTIONS, SCENARIOS
+from .timespec import Instant
 
 
 @dataclass(frozen=True)
@@ -92,131 +82,23 @@ class Scenarios:
         return name in self.names
 
 
-def _rate(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError("must be between 0 and 1")
-    return value
-
-
-def _flag(text: str) -> bool:
-    if text not in ("0", "1"):
-        raise ValueError("must be 0 or 1")
-    return text == "1"
-
-
-def _swap_seed(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError("must be an integer >= 0")
-    return value
-
-
-def _volts(text: str) -> int:
-    value = int(text)
-    if not 200 <= value <= 300:
-        raise ValueError("must be between 200 and 300 V")
-    return value
-
-
-def _va(text: str) -> int:
-    value = int(text)
-    if not 0 < value <= 100_000:
-        raise ValueError("must be between 1 and 100000 VA")
-    return value
-
-
-def _watts(text: str) -> tuple[int, ...]:
-    values = tuple(int(part) for part in text.split(","))
-    if not all(0 <= value <= 100_000 for value in values):
-        raise ValueError("must be comma-separated watts between 0 and 100000")
-    return values
-
-
-def _period(text: str) -> float:
-    value = parse_duration(text)
-    if not value > 0:
-        raise ValueError("must be a positive duration")
-    return value
-
-
-def _power_factors(text: str) -> tuple[float, ...]:
-    values = tuple(float(part) for part in text.split(","))
-    if not all(0.1 <= value <= 1.0 for value in values):
-        raise ValueError("must be comma-separated power factors between 0.1 and 1")
-    return values
-
-
-def _cause(text: str) -> int:
-    if text not in BREAKER_CAUSES:
-        raise ValueError("must be one of " + ", ".join(BREAKER_CAUSES))
-    return BREAKER_CAUSES[text]
-
-
-# scenario -> {option: (parser, default)}; a default of None means "computed".
-SCENARIO_OPTIONS: dict[str, dict[str, tuple[Callable[[str], object], object]]] = {
-    "tempo_red": {"red_day": (parse_date, None)},
-    "ejp_notice": {"ejp_day": (parse_date, None)},
-    "overload": {
-        "overload_at": (Instant.parse, Instant(offset_s=60)),
-        "overload_for": (parse_duration, 300.0),
-        "overload_va": (_va, None),
-    },
-    "breaker_open": {
-        "breaker_at": (Instant.parse, Instant(offset_s=60)),
-        "breaker_for": (parse_duration, 600.0),
-        "breaker_cause": (_cause, 1),
-    },
-    "overvoltage": {
-        "overvoltage_at": (Instant.parse, Instant(offset_s=60)),
-        "overvoltage_for": (parse_duration, 300.0),
-        "overvoltage_volts": (_volts, 256),
-    },
-    "silent": {"silent_at": (Instant.parse, Instant(offset_s=60)), "silent_for": (parse_duration, None)},
-    "mode_switch": {"switch_at": (Instant.parse, Instant(offset_s=60))},
-    "fixed_load": {
-        "watts": (_watts, (300,)),
-        "pf": (_power_factors, (1.0,)),
-        "load_every": (_period, None),
-    },
-    "meter_swap": {
-        "swap_at": (Instant.parse, Instant(offset_s=60)),
-        "swap_seed": (_swap_seed, None),
-        "swap_fresh": (_flag, False),
-    },
-    "noise": {
-        "noise_rate": (_rate, 0.001),
-        "eot_rate": (_rate, 0.01),
-        "parity": (_flag, True),
-        "burst_every": (parse_duration, None),
-        "burst_for": (parse_duration, 1.0),
-    },
-}
-
-OPTION_SCENARIO = {option: name for name, options in SCENARIO_OPTIONS.items() for option in options}
-
-
 def parse_scenarios(names: list[str], options: dict[str, str]) -> Scenarios:
     """Build :class:`Scenarios` from scenario names and their options (raw text).
 
     Raises ValueError with a one-line message naming the scenario or option.
     """
     for name in names:
-        if name not in SCENARIO_OPTIONS:
-            raise ValueError(f"scenario: unknown scenario {name!r} (known: {', '.join(SCENARIO_OPTIONS)})")
+        if name not in SCENARIOS:
+            raise ValueError(f"scenario: unknown scenario {name!r} (known: {', '.join(SCENARIOS)})")
     values: dict[str, object] = {}
-    for option, raw in options.items():
-        owner = OPTION_SCENARIO[option]
-        if owner not in names:
-            raise ValueError(f"{option}: this option needs scenario={owner}")
-        parser, _ = SCENARIO_OPTIONS[owner][option]
-        try:
-            values[option] = parser(raw)
-        except ValueError as error:
-            raise ValueError(f"{option}: bad value {raw!r}: {error}") from None
+    for name, raw in options.items():
+        option = OPTIONS[name]
+        if option.scenario not in names:
+            raise ValueError(f"{name}: this option needs scenario={option.scenario}")
+        values[name] = option.parse(raw)
 
-    def get(option: str):
-        return values.get(option, SCENARIO_OPTIONS[OPTION_SCENARIO[option]][option][1])
+    def get(name: str):
+        return values.get(name, OPTIONS[name].default)
 
     def window(name: str, prefix: str) -> Window | None:
         if name not in names:
@@ -246,4 +128,4 @@ def parse_scenarios(names: list[str], options: dict[str, str]) -> Scenarios:
     )
 
 
-__all__ = ["BREAKER_CAUSES", "FixedLoad", "Noise", "SCENARIO_OPTIONS", "Scenarios", "Window", "parse_scenarios"]
+__all__ = ["FixedLoad", "Noise", "Scenarios", "Window", "parse_scenarios"]

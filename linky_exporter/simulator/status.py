@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from .meter import SimulatedMeter
+
 # Bits 17 (standard mode), 19-20 (Euridis enabled with security) and 21 (CPL
 # "new/lock"): the constant part of every STGE in the real captures (0x003A....).
 _CONSTANT = 0x003A0000
 
 
-def stge(meter) -> str:
+def stge(meter: SimulatedMeter) -> str:
     tariff = meter.tariff
     sample = meter.sample
     bits = _CONSTANT

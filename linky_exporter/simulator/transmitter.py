@@ -18,15 +18,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import NamedTuple
 
-from ..tic.framing import Mode
+from ..sources.pacing import wire_us
+from ..tic.framing import BAUD, Mode
+from . import layout_historique, layout_standard
 from .clock import PARIS, SimClock
 from .config import SimulatorConfig
-from .frames import build_frame
+from .frames import encode_frame
 from .meter import SimulatedMeter
 from .noise import PARITY_IN_BIT_7, corrupt, interrupt
 from .scenarios import Scenarios
 
-BAUD = {Mode.HISTORIQUE: 1200, Mode.STANDARD: 9600}
 FRAME_GAP_US = 20_000  # between frames; the specification allows up to 33.4 ms
 SHORT_FRAMES_PER_CYCLE = 20
 
@@ -103,7 +104,7 @@ class Transmitter:
         data = build_frame(meter, self.mode, short)
         data = self._damage(data)
         baud = self.baud
-        duration = len(data) * 10 * 1_000_000 // baud
+        duration = wire_us(len(data), baud)
         emission = Emission(data, baud, self.line_us, self.line_us + duration, sim_ms, self.mode, short)
         self.line_us += duration + FRAME_GAP_US
         self.frames += 1
@@ -142,3 +143,12 @@ class Transmitter:
                 break
             chunks.append(emission.data)
         return b"".join(chunks)
+
+
+def build_frame(meter: SimulatedMeter, mode: Mode, short: bool = False) -> bytes:
+    """The frame ``meter`` sends now in ``mode`` (a short frame: historique three-phase only)."""
+    if mode is Mode.HISTORIQUE:
+        fields = layout_historique.short_fields(meter) if short else layout_historique.long_fields(meter)
+    else:
+        fields = layout_standard.fields(meter)
+    return encode_frame(fields, mode)

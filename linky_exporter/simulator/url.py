@@ -5,22 +5,21 @@ Grammar (docs/simulator.md has the full table)::
     simulated://historique|standard[?option=value[&option=value...]]
 
 Options: phases, contract, producer, seed, speed, start, offpeak, pref,
-scenario (comma-separated names) and each scenario's own options. Every
-mistake raises ValueError with one line naming the option.
+scenario (comma-separated names) and each scenario's own options, all
+declared in :mod:`.options`. Every mistake raises ValueError with one line
+naming the option.
 """
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl, urlsplit
 
 from ..tic.framing import Mode
-from .config import CONTRACTS, SimulatorConfig
-from .scenarios import OPTION_SCENARIO, parse_scenarios
-from .timespec import parse_datetime
+from .config import SimulatorConfig
+from .options import OPTIONS
+from .scenarios import parse_scenarios
 
 SCHEME = "simulated"
-_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
 
 def is_simulated_url(text: str) -> bool:
@@ -42,99 +41,25 @@ def parse_url(url: str) -> SimulatorConfig:
 
 
 def config_from_options(mode: Mode, pairs: list[tuple[str, str]]) -> SimulatorConfig:
+    """The configuration that URL options (name, text) give, each read by its :class:`.options.Option`."""
     seen: set[str] = set()
-    kwargs: dict[str, object] = {"mode": mode}
+    fields: dict[str, object] = {"mode": mode}
     scenario_names: list[str] = []
     scenario_options: dict[str, str] = {}
     for name, value in pairs:
         if name in seen:
             raise ValueError(f"{name}: given more than once")
         seen.add(name)
+        option = OPTIONS.get(name)
         if name == "scenario":
             scenario_names = [item.strip() for item in value.split(",") if item.strip()]
             if not scenario_names:
                 raise ValueError("scenario: give at least one scenario name")
-        elif name in OPTION_SCENARIO:
-            scenario_options[name] = value
-        elif name in _PARSERS:
-            field, parser = _PARSERS[name]
-            try:
-                kwargs[field] = parser(value)
-            except ValueError as error:
-                raise ValueError(f"{name}: bad value {value!r}: {error}") from None
-        else:
+        elif option is None:
             raise ValueError(f"{name}: unknown option")
-    kwargs["scenarios"] = parse_scenarios(scenario_names, scenario_options)
-    return SimulatorConfig(**kwargs)
-
-
-def _choice(*choices: str):
-    def parse(text: str) -> str:
-        if text.lower() not in choices:
-            raise ValueError("must be " + " or ".join(choices))
-        return text.lower()
-
-    return parse
-
-
-def _phases(text: str) -> int:
-    return int(_choice("1", "3")(text))
-
-
-def _producer(text: str) -> bool:
-    return _choice("0", "1")(text) == "1"
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if not 0 <= value < 2**63:
-        raise ValueError("must be a non-negative integer")
-    return value
-
-
-def _speed(text: str) -> float:
-    value = float(text)
-    if not 0 < value <= 1e7:
-        raise ValueError("must be a number above 0 (simulated seconds per real second)")
-    return value
-
-
-def _pref(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 36:
-        raise ValueError("must be a reference power between 1 and 36 kVA")
-    return value
-
-
-def _clock(text: str) -> int:
-    match = _CLOCK.fullmatch(text)
-    if match is None:
-        raise ValueError("times must be HH:MM")
-    return int(match[1]) * 3600 + int(match[2]) * 60
-
-
-def _offpeak(text: str) -> tuple[tuple[int, int], ...]:
-    ranges = []
-    for item in text.split(","):
-        start, dash, end = item.strip().partition("-")
-        if not dash:
-            raise ValueError("must be HH:MM-HH:MM[,HH:MM-HH:MM...]")
-        begin, finish = _clock(start), _clock(end)
-        if begin == finish:
-            raise ValueError("an off-peak range cannot be empty")
-        ranges.append((begin, finish))
-    return tuple(ranges)
-
-
-_PARSERS = {
-    "phases": ("phases", _phases),
-    "contract": ("contract", _choice(*CONTRACTS)),
-    "producer": ("producer", _producer),
-    "seed": ("seed", _seed),
-    "speed": ("speed", _speed),
-    "start": ("start", parse_datetime),
-    "offpeak": ("offpeak", _offpeak),
-    "pref": ("pref_kva", _pref),
-}
-
-KNOWN_OPTIONS = (*_PARSERS, "scenario", *OPTION_SCENARIO)
+        elif option.scenario is None:
+            fields[option.field or option.name] = option.parse(value)
+        else:
+            scenario_options[name] = value  # read once its scenario is known to be on
+    fields["scenarios"] = parse_scenarios(scenario_names, scenario_options)
+    return SimulatorConfig(**fields)  # type: ignore[arg-type]

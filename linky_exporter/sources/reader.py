@@ -11,48 +11,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, Protocol
 
 import serial
 
 from ..meter import MeterState
-from ..tic.framing import Frame, FrameDecoder, FrameResult, Mode
+from ..tic.framing import Frame, FrameResult, Mode
 from ..tic.reading import Reading, read_frame
 from .autodetect import ModeDetector
 from .connection_log import ConnectionLog
-from .replay import CaptureFile
-from .serial_line import FIRST_FRAME_PAUSE_S, READ_PAUSE_S, READ_TIMEOUT_S, open_serial, read_chunk
-from .spec import SourceKind, SourceSpec
+from .line import Line, Opener, open_line
+from .session import LineSession
+from .spec import SourceSpec
 
 log = logging.getLogger(__name__)
 
 BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 10.0  # a replugged dongle is read again within 10 s; retrying costs nothing
-
-
-class Line(Protocol):
-    """What the reader needs of a source: pyserial's reading interface."""
-
-    baudrate: int
-
-    def read(self, size: int = 1) -> bytes: ...
-
-    def close(self) -> None: ...
-
-
-Opener = Callable[[SourceSpec, int], Line]
-
-
-def open_line(spec: SourceSpec, baudrate: int) -> Line:
-    """Open a source at ``baudrate``. Raises OSError, serial.SerialException or ValueError."""
-    if spec.kind is SourceKind.FILE:
-        return CaptureFile(spec.url, timeout=READ_TIMEOUT_S)
-    if spec.kind is SourceKind.SIMULATED:
-        from ..simulator import SimulatedSerial  # loaded only when asked for
-
-        return SimulatedSerial(spec.url, baudrate=baudrate, timeout=READ_TIMEOUT_S)
-    return open_serial(spec.url, baudrate)
 
 
 class MeterReader(threading.Thread):
@@ -72,11 +46,11 @@ class MeterReader(threading.Thread):
         self.stop_event = stop or threading.Event()
         self.opened = threading.Event()  # the source has been opened at least once
         self.ended = threading.Event()  # a capture file that does not loop has been read to its end
-        likely = spec.likely_mode
-        self.detector = ModeDetector(mode, time.monotonic(), start=Mode(likely) if likely else Mode.HISTORIQUE)
+        self.detector = ModeDetector(mode, time.monotonic(), start=spec.likely_mode or Mode.HISTORIQUE)
         self.connection_log = ConnectionLog(spec.name, spec.url)
         self._opened_before = False
-        self._clock = 0.0  # source time for the index guard, see _advance_clock
+        self._clock = 0.0  # the source's clock for the index guard; it goes on across reconnections
+        self._framed = False  # a valid frame has been read: reads pause longer (see LineSession)
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -119,50 +93,28 @@ class MeterReader(threading.Thread):
             self.stop_event.wait(backoff)
 
     def _read(self, line: Line) -> None:
-        decoder = FrameDecoder(mode=self.mode)
-        detector = self.detector
-        last = time.monotonic()
+        session = LineSession(
+            line, self.detector, self.mode, self.stop_event.wait, clock=self._clock, framed=self._framed
+        )
         try:
             while not self.stop_event.is_set():
-                if line.baudrate != detector.baudrate:
-                    line.baudrate = detector.baudrate
-                    decoder = FrameDecoder(mode=self.mode)  # a half-read frame at the old speed is noise
-                pause_s = READ_PAUSE_S if self.state.snapshot.last_frame_at else FIRST_FRAME_PAUSE_S
-                chunk = read_chunk(line, self.stop_event.wait, pause_s)
+                chunk = session.read()
                 self.connection_log.connected()
-                now = time.monotonic()
-                clock = self._advance_clock(line, now - last, len(chunk))
-                last = now
-                frames = decoder.feed(chunk) if chunk else []
-                self._record(chunk, frames, clock)
-                detection = detector.observe(now, chunk, frames)
-                if detection is not None:
-                    self._announce(detection.mode, detection.kind)
+                self._record(chunk.data, chunk.frames, chunk.clock)
+                if chunk.detection is not None:
+                    self._announce(chunk.detection.mode, chunk.detection.kind)
         except EOFError:
-            self._record(b"", decoder.flush(), self._clock)
+            self._record(b"", session.flush(), session.clock)
             self.state.flush()
             raise
+        finally:
+            self._clock, self._framed = session.clock, session.framed
 
     def _record(self, chunk: bytes, frames: list[Frame], clock: float) -> None:
         pairs: list[tuple[Frame, Reading | None]] = [
             (frame, read_frame(frame) if frame.result is FrameResult.VALID else None) for frame in frames
         ]
         self.state.record_chunk(len(chunk), pairs, clock)
-
-    def _advance_clock(self, line: Any, wall_s: float, size: int) -> float:
-        """Seconds on the source's own time line, for the index guard.
-
-        A live line is never faster than the wire, and a capture replayed as
-        fast as possible is only as old as the time its bytes took on the wire:
-        the clock advances by the larger of the two. A simulated meter running
-        faster than real time has its own clock.
-        """
-        simulated = getattr(line, "simulated_seconds", None)
-        if callable(simulated):
-            self._clock = float(simulated())
-        else:
-            self._clock += max(wall_s, size * 10 / max(line.baudrate, 1))
-        return self._clock
 
     def _announce(self, mode: Mode, kind: str) -> None:
         if kind == "detected":

@@ -13,6 +13,7 @@ import time
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..tic.framing import BAUD, FrameDecoder, FrameResult, Mode
+from .pacing import BITS_PER_CHARACTER, LinePacer, wire_seconds
 
 _SCAN_BYTES = 1 << 16
 
@@ -32,7 +33,7 @@ class CaptureFile:
         self.is_open = True
         self._position = 0
         self._sent = 0  # bytes delivered since opening, loops included
-        self._started = time.monotonic()
+        self._pacer = LinePacer()
 
     def read(self, size: int = 1) -> bytes:
         if self._position >= len(self._data):
@@ -43,10 +44,9 @@ class CaptureFile:
             size = max(size, 1)
         else:
             # How many characters the line has carried by now, minus those already given.
-            elapsed = time.monotonic() - self._started
-            due = int(elapsed * self._wire_baud / 10) - self._sent
+            due = self._pacer.arrived(0, self._wire_baud) - self._sent
             if due <= 0:
-                time.sleep(min(self.timeout, 10 / self._wire_baud * max(1, size)))
+                time.sleep(min(self.timeout, BITS_PER_CHARACTER / self._wire_baud * max(1, size)))
                 return b""
             size = min(size, due)
         chunk = self._data[self._position : self._position + size]
@@ -61,6 +61,10 @@ class CaptureFile:
 
     def close(self) -> None:
         self.is_open = False
+
+    def source_seconds(self, previous: float, wall_s: float, size: int) -> float:
+        """A replayed capture's clock is the wire's, even replayed as fast as possible."""
+        return wire_seconds(previous, wall_s, size, self.baudrate)
 
 
 def parse_capture_url(url: str) -> tuple[str, bool, bool]:

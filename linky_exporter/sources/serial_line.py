@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import select
-import time
-from collections.abc import Callable
-
 import serial
+
+from .pacing import wire_seconds
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +24,33 @@ IDLE_WAIT_S = 1.0
 READ_SIZE = 4096
 
 
-def open_serial(url: str, baudrate: int) -> serial.SerialBase:
+class SerialLine:
+    """A pyserial port as a :class:`~.line.Line`: its clock is the wire's."""
+
+    def __init__(self, port: serial.SerialBase):
+        self.port = port
+        if hasattr(port, "fileno"):  # a tty: read_chunk sleeps on it until it speaks
+            self.fileno = port.fileno
+
+    @property
+    def baudrate(self) -> int:
+        return self.port.baudrate
+
+    @baudrate.setter
+    def baudrate(self, value: int) -> None:
+        self.port.baudrate = value
+
+    def read(self, size: int = 1) -> bytes:
+        return self.port.read(size)
+
+    def close(self) -> None:
+        self.port.close()
+
+    def source_seconds(self, previous: float, wall_s: float, size: int) -> float:
+        return wire_seconds(previous, wall_s, size, self.port.baudrate)
+
+
+def open_serial(url: str, baudrate: int) -> SerialLine:
     """Open ``url`` (a device path or a pyserial URL) as 7E1 at ``baudrate``.
 
     A UART that cannot do parity (the Raspberry Pi mini-UART) refuses 7E1: it is
@@ -34,7 +58,7 @@ def open_serial(url: str, baudrate: int) -> serial.SerialBase:
     Raises serial.SerialException (or OSError) when the line cannot be opened.
     """
     try:
-        return serial.serial_for_url(
+        port = serial.serial_for_url(
             url,
             baudrate=baudrate,
             bytesize=serial.SEVENBITS,
@@ -44,26 +68,5 @@ def open_serial(url: str, baudrate: int) -> serial.SerialBase:
         )
     except ValueError as error:  # "Could not configure port" and friends
         log.warning("cannot set 7E1 on %s (%s): reading it as 8N1 and masking the parity bit", url, error)
-        return serial.serial_for_url(url, baudrate=baudrate, timeout=READ_TIMEOUT_S)
-
-
-def read_chunk(line, pause: Callable[[float], object] = time.sleep, pause_s: float = READ_PAUSE_S) -> bytes:
-    """Whatever the line holds (up to READ_SIZE bytes), then wait for more.
-
-    A full read means more is waiting (a capture replayed as fast as possible):
-    no wait then. After a short read, pause so the next read gathers a burst;
-    on a silent line that has a file descriptor, sleep until it speaks instead.
-    ``pause`` is the sleeping function (a stop event's ``wait``).
-    """
-    chunk = line.read(READ_SIZE)
-    if len(chunk) >= READ_SIZE:
-        return chunk
-    fileno = getattr(line, "fileno", None)
-    if chunk or fileno is None:
-        pause(pause_s)
-    else:
-        try:
-            select.select([fileno()], [], [], IDLE_WAIT_S)
-        except (OSError, ValueError):  # closed under us: the next read reports it
-            pause(pause_s)
-    return chunk
+        port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_TIMEOUT_S)
+    return SerialLine(port)

@@ -2,7 +2,8 @@
 
 Every mistake that can be seen in the text of a source is refused here with one
 line: an unknown scheme, a socket:// without a port, a port out of range, a
-simulator option it does not know (the simulator's own grammar decides), a
+simulator option it does not know (the simulator's own grammar decides, see
+:mod:`.plugged`), a
 capture option. What needs the file system (a capture that must exist, the same
 device given twice) is checked by :mod:`.checks`.
 """
@@ -16,6 +17,8 @@ from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit
 
 from ..host_port import split_host_port
+from ..tic.framing import Mode
+from .plugged import PROVIDERS, provider
 from .replay import parse_capture_url
 
 DEFAULT_METER = "linky"
@@ -49,11 +52,10 @@ class SourceSpec:
         return urlsplit(self.url).scheme.lower() if "://" in self.url else ""
 
     @property
-    def likely_mode(self) -> str | None:
-        """The mode to try first: what a simulated:// URL names; None (historique) otherwise."""
-        if self.kind is SourceKind.SIMULATED:
-            mode = urlsplit(self.url).netloc or "standard"
-            return mode if mode in ("historique", "standard") else None
+    def likely_mode(self) -> Mode | None:
+        """The mode to try first: what a plugged source (the simulator) says; None (historique) otherwise."""
+        if self.scheme in PROVIDERS:
+            return provider(self.scheme).likely_mode(self.url)
         return None
 
 
@@ -82,9 +84,10 @@ def parse_source(text: str) -> SourceSpec:
         scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     except ValueError as error:  # an unclosed [ of an IPv6 address
         raise ValueError(f"{url!r} is not a valid URL: {error}") from None
-    if scheme == "simulated":
-        kind = SourceKind.SIMULATED
-        _check_simulated(url)
+    if scheme in PROVIDERS:
+        kind = SourceKind(scheme)
+        # The source's own grammar, checked at start (imported only when such a source is given).
+        provider(scheme).check(url)
     elif scheme == "file":
         kind = SourceKind.FILE
         parse_capture_url(url)
@@ -137,14 +140,3 @@ def _check_network_options(url: str, scheme: str, options: list[tuple[str, str]]
                 seconds = math.nan
             if not (math.isfinite(seconds) and seconds > 0):
                 raise ValueError(f"{url!r}: timeout must be a positive number of seconds")
-
-
-def _check_simulated(url: str) -> None:
-    # The simulator's own parser: one grammar, checked at start. Imported only
-    # when a simulated source is given, so that reading a real meter costs no more.
-    from ..simulator.url import parse_url
-
-    try:
-        parse_url(url)
-    except ValueError as error:
-        raise ValueError(f"{url!r}: {error}") from None
