@@ -19,6 +19,8 @@ import tty
 
 from typing import TYPE_CHECKING
 
+from ..host_port import split_host_port
+
 if TYPE_CHECKING:
     from ..simulator.config import SimulatorConfig
 
@@ -119,10 +121,13 @@ def _interrupt(signum, frame):
 
 
 def _parse_address(text: str) -> tuple[str, int]:
-    host, colon, port = text.rpartition(":")
-    if not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ValueError(f"--tcp: expected HOST:PORT, got {text!r}")
-    return host.strip("[]") or "127.0.0.1", int(port)
+    try:
+        host, port = split_host_port(text)
+    except ValueError as error:
+        raise ValueError(f"--tcp: {error}") from None
+    if port is None or not 0 <= port <= 65535:
+        raise ValueError(f"--tcp: expected HOST:PORT with a port from 0 to 65535, got {text!r}")
+    return host or "127.0.0.1", port
 
 
 def _to_stream(config: SimulatorConfig, out, args: argparse.Namespace) -> int:
