@@ -54,7 +54,8 @@ from prometheus_client import CollectorRegistry, ProcessCollector  # noqa: E402
 
 from benchmarks import storage_prometheus, storage_victoriametrics  # noqa: E402
 from linky_exporter.collector import LinkyCollector  # noqa: E402
-from linky_exporter.meter import MeterState, Prices  # noqa: E402
+from linky_exporter.meter import MeterState  # noqa: E402
+from linky_exporter.settings import Prices  # noqa: E402
 from linky_exporter.simulator import Transmitter, parse_url  # noqa: E402
 from linky_exporter.tic.framing import FrameDecoder, FrameResult  # noqa: E402
 from linky_exporter.tic.reading import read_frame  # noqa: E402
@@ -68,11 +69,11 @@ PROFILES = {
     # name: (URL, prices as a householder would configure them)
     "mono Tempo": (
         "simulated://standard?contract=tempo&seed=1&start=2025-01-14T00:00",
-        Prices({1: 0.1296, 2: 0.1609, 3: 0.1486, 4: 0.1894, 5: 0.1568, 6: 0.7562}, 0.5207),
+        Prices(per_kwh={1: 0.1296, 2: 0.1609, 3: 0.1486, 4: 0.1894, 5: 0.1568, 6: 0.7562}, subscription_per_day=0.5207),
     ),
     "tri producer": (
         "simulated://standard?phases=3&producer=1&contract=hc&seed=2&start=2025-06-14T00:00",
-        Prices({1: 0.2068, 2: 0.2700}, 0.6211),
+        Prices(per_kwh={1: 0.2068, 2: 0.2700}, subscription_per_day=0.6211),
     ),
 }
 SECONDS_PER_YEAR = 365 * 86400

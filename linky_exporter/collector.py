@@ -57,10 +57,11 @@ def _meter_samples(snap: Snapshot, now: float) -> dict[SampleKey, float]:
     if up:
         for (register, index), name in snap.tariff_names.items():
             out[(m.TARIFF_INDEX_INFO.name, (register, index, name))] = 1.0
-    for index, price in snap.prices.per_kwh.items():
-        out[(m.TARIFF_PRICE_EUROS_PER_KILOWATT_HOUR.name, ("supplier", str(index)))] = price
-    if snap.prices.subscription_per_day is not None:
-        out[(m.SUBSCRIPTION_PRICE_EUROS_PER_DAY.name, ())] = snap.prices.subscription_per_day
+    if snap.prices is not None:
+        for index, price in snap.prices.per_kwh.items():
+            out[(m.TARIFF_PRICE_EUROS_PER_KILOWATT_HOUR.name, ("supplier", str(index)))] = price
+        if snap.prices.subscription_per_day is not None:
+            out[(m.SUBSCRIPTION_PRICE_EUROS_PER_DAY.name, ())] = snap.prices.subscription_per_day
     _source_samples(snap, out)
     return out
 

@@ -185,7 +185,7 @@ class LogSettings(_Section):
     format: Literal["logfmt", "json"] = Field("logfmt", description="default: logfmt")
 
 
-class PriceSettings(_Section):
+class Prices(_Section):
     """Prices of one meter's contract, in euros, all taxes included (as on the bill)."""
 
     per_kwh: dict[int, Price] = Field(default_factory=dict)  # supplier index -> EUR/kWh
@@ -211,7 +211,7 @@ class Settings(BaseSettings):
     tic: TicSettings = Field(default_factory=TicSettings)
     web: WebSettings = Field(default_factory=WebSettings)
     log: LogSettings = Field(default_factory=LogSettings)
-    prices: dict[str, PriceSettings] = Field(default_factory=dict)  # meter name -> prices
+    prices: dict[str, Prices] = Field(default_factory=dict)  # meter name -> prices
 
     @model_validator(mode="after")
     def _prices_name_meters(self) -> Settings:

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 from .. import __version__
 from ..collector import LinkyCollector
 from ..logs import setup_logging
-from ..meter import MeterState, Prices
+from ..meter import MeterState
 from ..server import ExporterApp
 from ..settings import Settings, SettingsError, load_settings, split_listen_address
 from ..settings_errors import flag_name
@@ -156,7 +156,7 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
             spec.name,
             settings.tic.stale_after,
             simulated=spec.kind is SourceKind.SIMULATED,
-            prices=_prices(settings, spec.name),
+            prices=settings.prices.get(spec.name),
         )
         for spec in sources
     ]
@@ -204,13 +204,6 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     for reader in readers:
         reader.join(timeout=2)
     return 0
-
-
-def _prices(settings: Settings, meter: str) -> Prices:
-    configured = settings.prices.get(meter)
-    if configured is None:
-        return Prices()
-    return Prices(per_kwh=dict(configured.per_kwh), subscription_per_day=configured.subscription_per_day)
 
 
 def _wait_for_signal(stop: threading.Event) -> None:

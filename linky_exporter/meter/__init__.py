@@ -1,7 +1,7 @@
 """Per-meter state, split by job; see state.py for how the parts fit together."""
 
 from .identity import SERIAL_CONFIRMATIONS
-from .snapshot import Prices, Readout, Snapshot
+from .snapshot import Readout, Snapshot
 from .state import MeterState
 
-__all__ = ["MeterState", "Prices", "Readout", "SERIAL_CONFIRMATIONS", "Snapshot"]
+__all__ = ["MeterState", "Readout", "SERIAL_CONFIRMATIONS", "Snapshot"]

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..samples import SampleKey
 from ..tic.framing import FrameResult
 from .counters import GROUP_ERRORS
 
+if TYPE_CHECKING:
+    # The one type of prices: validated where the settings are read, exposed as gauges.
+    from ..settings import Prices
+
 Seen = tuple[float, float]  # (value, wall time last read)
-
-
-@dataclass(frozen=True)
-class Prices:
-    """Tariff prices configured by the user for one meter, exposed as gauges."""
-
-    per_kwh: Mapping[int, float] = field(default_factory=dict)  # supplier index -> EUR/kWh
-    subscription_per_day: float | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ class Snapshot:
     reconnects: int
     connected: bool
     last_frame_at: float | None
-    prices: Prices
+    prices: Prices | None  # None: no prices configured for this meter
     readout: Readout = Readout()
 
     def up(self, now: float) -> bool:

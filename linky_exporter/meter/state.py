@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from ..clock_offset import ClockOffset
 from ..samples import FIELD_METRICS, POWER_METRICS, Samples, clock_offset_sample, reading_samples
@@ -26,8 +27,11 @@ from ..tic.short_frames import BURST_FIELDS, in_burst
 from .counters import SourceCounters
 from .energy import EnergyBank
 from .identity import Identity, SerialWatch
-from .snapshot import Prices, Readout, Seen, Snapshot
+from .snapshot import Readout, Seen, Snapshot
 from .values import Values
+
+if TYPE_CHECKING:
+    from ..settings import Prices
 
 log = logging.getLogger("linky_exporter.meter")
 
@@ -41,7 +45,7 @@ class MeterState:
         self.meter = meter
         self.stale_after = stale_after
         self.simulated = simulated
-        self.prices = prices or Prices()
+        self.prices = prices
         self._counters = SourceCounters()
         self._values = Values()
         self._watch = SerialWatch()
