@@ -1,0 +1,126 @@
+"""Standard mode: a frame's accepted groups into a :class:`~.reading.Reading` (docs/protocol.md §6)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .group_values import EXPORT, IMPORT, TODAY, YESTERDAY, GroupValues, read_address
+from .stge import decode_relais, decode_stge
+from .tariffs import tidy_text
+
+if TYPE_CHECKING:
+    from .reading import Reading
+
+
+def read_standard(values: GroupValues, reading: Reading) -> None:
+    read_address(values, "ADSC", reading)
+    reading.tic_version = values.text("VTIC")
+    ngtf = values.text("NGTF")
+    if ngtf is not None:
+        reading.tariff_option = tidy_text(ngtf)
+    date = values.horodate("DATE")
+    if date is not None:
+        reading.meter_time = date.when
+        reading.clock_degraded = date.clock_degraded
+    _energy(values, reading)
+    _per_phase(values, reading)
+    _per_direction(values, reading)
+    pref = values.int("PREF")
+    if pref is not None:
+        reading.reference_power_va = pref * 1000
+    pcoup = values.int("PCOUP")
+    if pcoup is not None:
+        reading.cutoff_power_va = pcoup * 1000
+    _status(values, reading)
+    _current_index(values, reading)
+    relays = values.convert("RELAIS", decode_relais)
+    if relays is not None:
+        reading.relays = relays
+
+
+def _energy(values: GroupValues, reading: Reading) -> None:
+    reading.energy_imported_wh = values.int("EAST")
+    for i in range(1, 11):
+        wh = values.int(f"EASF{i:02d}")
+        if wh is not None:
+            reading.supplier_energy_wh[i] = wh
+    for i in range(1, 5):
+        wh = values.int(f"EASD{i:02d}")
+        if wh is not None:
+            reading.distributor_energy_wh[i] = wh
+    reading.energy_exported_wh = values.int("EAIT")
+    for quadrant in range(1, 5):
+        varh = values.int(f"ERQ{quadrant}")
+        if varh is not None:
+            reading.reactive_energy_varh[quadrant] = varh
+
+
+def _per_phase(values: GroupValues, reading: Reading) -> None:
+    for phase in (1, 2, 3):
+        for target, label in (
+            (reading.current_a, f"IRMS{phase}"),
+            (reading.voltage_v, f"URMS{phase}"),
+            (reading.phase_apparent_power_va, f"SINSTS{phase}"),
+        ):
+            number = values.int(label)
+            if number is not None:
+                target[phase] = number
+        mean = values.int(f"UMOY{phase}")
+        if mean is not None:
+            reading.voltage_mean_v[phase] = mean
+        for day, suffix in ((TODAY, ""), (YESTERDAY, "-1")):
+            smax = values.int(f"SMAXSN{phase}{suffix}")
+            if smax is not None:
+                reading.phase_apparent_power_max_va[(phase, day)] = smax
+    if reading.current_a or reading.voltage_v:
+        reading.phases = 3 if any(p > 1 for p in (*reading.current_a, *reading.voltage_v)) else 1
+
+
+def _per_direction(values: GroupValues, reading: Reading) -> None:
+    for direction, letter in ((IMPORT, "S"), (EXPORT, "I")):
+        power = values.int(f"SINST{letter}")
+        if power is not None:
+            reading.apparent_power_va[direction] = power
+        for day, suffix in ((TODAY, ""), (YESTERDAY, "-1")):
+            smax = values.int(f"SMAX{letter}N{suffix}")
+            if smax is not None:
+                reading.apparent_power_max_va[(direction, day)] = smax
+        for point in ("", "-1"):
+            curve = values.int(f"CCA{letter}N{point}")
+            if curve is not None:
+                reading.load_curve_w[(direction, "n" + point)] = curve
+
+
+def _status(values: GroupValues, reading: Reading) -> None:
+    status = values.convert("STGE", decode_stge)
+    if status is not None:
+        reading.status = status
+        reading.producer = status.producer
+        reading.current_supplier_index = status.supplier_index
+        reading.current_distributor_index = status.distributor_index
+        reading.tempo_today = status.tempo_today
+        reading.tempo_tomorrow = status.tempo_tomorrow
+        reading.mobile_peak_notice = status.mobile_peak_notice
+        reading.mobile_peak_active = status.mobile_peak_active
+        reading.reference_power_exceeded = status.reference_power_exceeded
+        if reading.clock_degraded is None:
+            reading.clock_degraded = status.clock_degraded
+        else:
+            reading.clock_degraded = reading.clock_degraded or status.clock_degraded
+    if "EAIT" in values or "SINSTI" in values:
+        reading.producer = True
+
+
+def _current_index(values: GroupValues, reading: Reading) -> None:
+    ntarf = values.int("NTARF", low=1, high=10)
+    if ntarf is None:
+        return
+    if reading.current_supplier_index is not None and reading.current_supplier_index != ntarf:
+        # STGE and NTARF disagree: one of them is corrupted; trust neither.
+        values.reject("NTARF")
+        reading.current_supplier_index = None
+        return
+    reading.current_supplier_index = ntarf
+    ltarf = values.text("LTARF")
+    if ltarf is not None and ltarf.strip():
+        reading.supplier_index_names[ntarf] = tidy_text(ltarf)
