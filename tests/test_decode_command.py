@@ -80,5 +80,5 @@ def test_decode_imports_only_the_framing():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(
         ["linky_exporter.cli", "linky_exporter.commands", "linky_exporter.commands.decode", "linky_exporter.tic",
-         "linky_exporter.tic.framing"]
+         "linky_exporter.tic.frame", "linky_exporter.tic.framing", "linky_exporter.tic.groups"]
     )

@@ -14,80 +14,24 @@ is a fact observed in its valid groups, never a guess made on garbage.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import NamedTuple
+from dataclasses import dataclass
 
-STX = 0x02
-ETX = 0x03
-EOT = 0x04
-HT = 0x09
-SP = 0x20
+# The frame model and the constants live in frame.py; they are imported from here too.
+from .frame import BAUD, EOT, ETX, HT, SP, STX, Frame, FrameResult, Group, Mode, checksum
+from .groups import CLEAR_BIT_7, check_groups, count_valid_groups
+
+__all__ = [
+    "BAUD", "DEFAULT_MAX_FRAME_BYTES", "EOT", "ETX", "HT", "SP", "STX", "DecoderStats", "Frame", "FrameDecoder",
+    "FrameResult", "Group", "Mode", "checksum", "check_groups", "count_valid_groups",
+]
 
 #: A standard three-phase producer frame is about 1,500 bytes, with PJOURF+1 and
 #: PPOINTE 2,000 at most. Anything this long without STX/ETX/EOT is not a frame.
 DEFAULT_MAX_FRAME_BYTES = 8192
 
-# A 7E1 line read as 8N1 (a UART without parity, a pty, a dongle) delivers the
-# parity bit in bit 7: clearing it gives back the 7-bit character.
-_CLEAR_BIT_7 = bytes(b & 0x7F for b in range(256))
 _STX_OR_EOT = re.compile(rb"[\x02\x04]")
-# Data and labels are printable ASCII (0x20-0x7E); HT only as a standard separator.
-_NOT_PRINTABLE_OR_HT = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # What a clean historique frame body holds: printable ASCII, LF and CR.
 _FRAME_CHARACTERS = b"\n\r" + bytes(range(0x20, 0x7F))
-
-
-class Mode(StrEnum):
-    HISTORIQUE = "historique"
-    STANDARD = "standard"
-
-
-#: The line speed of each mode (docs/protocol.md §1); 7 data bits, even parity, 1 stop bit.
-BAUD = {Mode.HISTORIQUE: 1200, Mode.STANDARD: 9600}
-
-
-class FrameResult(StrEnum):
-    """What became of a frame; the values are the ``result`` label of the exporter."""
-
-    VALID = "valid"  # STX .. ETX with at least one valid group
-    INVALID = "invalid"  # partial (joined mid-stream, lost ETX, overflow) or no valid group
-    INTERRUPTED = "interrupted"  # aborted by the meter with EOT
-
-
-def checksum(payload: bytes) -> int:
-    """The TIC checksum character of ``payload``: ``(sum & 0x3F) + 0x20``.
-
-    ``payload`` is what the mode sums: historique ``label SP data`` (the SP before
-    the checksum excluded), standard ``label HT [horodate HT] data HT`` (included).
-    """
-    return (sum(payload) & 0x3F) + 0x20
-
-
-class Group(NamedTuple):
-    """One checksum-verified group: its raw data (spaces included) and horodate.
-
-    The label is the key of :attr:`Frame.groups`.
-    """
-
-    value: str
-    horodate: str | None = None
-
-
-# NamedTuple's own __new__ is a Python function; this is the C one it calls.
-_new_group = tuple.__new__
-
-
-@dataclass(slots=True)
-class Frame:
-    """A frame (or a fragment of one) with its valid groups and its bad-group counts."""
-
-    groups: dict[str, Group] = field(default_factory=dict)
-    mode: Mode | None = None
-    result: FrameResult = FrameResult.INVALID
-    groups_valid: int = 0  # can exceed len(groups) if a label is repeated
-    groups_bad_checksum: int = 0
-    groups_malformed: int = 0
 
 
 @dataclass(slots=True)
@@ -143,7 +87,7 @@ class FrameDecoder:
 
     def feed(self, chunk: bytes) -> list[Frame]:
         self.stats.bytes += len(chunk)
-        data = chunk.translate(_CLEAR_BIT_7)
+        data = chunk.translate(CLEAR_BIT_7)
         frames: list[Frame] = []
         parts = data.split(b"\x03")
         last = len(parts) - 1
@@ -311,84 +255,3 @@ class FrameDecoder:
 def _has_group_material(pending: bytearray) -> bool:
     """Whether bytes outside STX..ETX may hold (part of) a group: line ends alone do not."""
     return (b"\n" in pending or b"\r" in pending) and bool(pending.strip(b"\r\n"))
-
-
-def check_groups(pieces: list[bytes], texts: list[str], suspect: bool, tabs: bool, frame: Frame) -> None:
-    """Validate each group (layout, then checksum, then content) into ``frame``.
-
-    ``pieces`` and ``texts`` are the same groups, without LF and CR, as bytes
-    (for the checksum) and as text (for the fields). ``suspect`` says that the
-    frame holds control characters somewhere (HT aside), so each group must be
-    searched for them; ``tabs`` that it holds an HT, which a historique group must not. This loop is the decoder's hot path: about a million
-    groups a second go through it when a capture is replayed.
-    """
-    groups = frame.groups
-    mode = frame.mode
-    standard, historique = Mode.STANDARD, Mode.HISTORIQUE  # enum lookups are slow
-    valid = bad_checksum = malformed = 0
-    for piece, text, total in zip(pieces, texts, map(sum, pieces)):
-        if len(piece) < 4:
-            malformed += 1
-            continue
-        check = piece[-1]
-        separator = piece[-2]
-        if separator == SP:
-            label, sp, data = text[:-2].partition(" ")
-            if not sp or not label:
-                malformed += 1
-                continue
-            # Historique: the SP before the checksum is not summed.
-            if ((total - check - SP) & 0x3F) + 0x20 != check:
-                bad_checksum += 1
-                continue
-            if (tabs and "\t" in text) or (suspect and _NOT_PRINTABLE_OR_HT.search(piece)):
-                malformed += 1
-                continue
-            horodate = None
-            group_mode = historique
-        elif separator == HT:
-            fields = text[:-2].split("\t")
-            if len(fields) == 2:
-                label, data = fields
-                horodate = None
-            elif len(fields) == 3:
-                label, horodate, data = fields
-            else:
-                malformed += 1
-                continue
-            # Standard: everything up to and including the HT before the checksum.
-            if ((total - check) & 0x3F) + 0x20 != check:
-                bad_checksum += 1
-                continue
-            if not label or " " in label or (suspect and _NOT_PRINTABLE_OR_HT.search(piece)):
-                malformed += 1
-                continue
-            group_mode = standard
-        else:
-            malformed += 1
-            continue
-        if mode is not group_mode:
-            if mode is None:
-                mode = group_mode
-            else:
-                malformed += 1  # the other mode's separator: not this frame's
-                continue
-        valid += 1
-        groups[label] = _new_group(Group, (data, horodate))
-    frame.mode = mode
-    frame.groups_valid = valid
-    frame.groups_bad_checksum = bad_checksum
-    frame.groups_malformed += malformed
-
-
-def count_valid_groups(data: bytes) -> int:
-    """How many whole groups with a valid checksum ``data`` holds, wherever frames start.
-
-    Mode detection uses it to tell the right speed from the wrong one within a
-    few hundred bytes, before any frame boundary has been seen.
-    """
-    masked = data.translate(_CLEAR_BIT_7)
-    pieces = [piece[: piece.find(b"\r")] for piece in masked.split(b"\n")[1:] if b"\r" in piece]
-    frame = Frame()
-    check_groups(pieces, [piece.decode("latin-1") for piece in pieces], True, True, frame)
-    return frame.groups_valid
