@@ -82,6 +82,9 @@ class _TwoSpeedLine:
     def source_seconds(self, previous: float, wall_s: float, size: int) -> float:
         return previous + 100.0
 
+    def wait_fd(self) -> None:
+        return None
+
 
 def test_a_session_follows_the_detected_speed_and_keeps_the_sources_clock():
     from linky_exporter.simulator import generate

@@ -69,6 +69,9 @@ class SimulatedSerial:
         ``speed`` times faster than the wall clock."""
         return self._pacer.elapsed_s() * self.config.speed
 
+    def wait_fd(self) -> None:
+        return None  # paced by its own reads
+
     @property
     def meter(self):
         """The simulated meter, for its ground truth (``port.meter.truth()``)."""

@@ -34,6 +34,11 @@ class Line(Protocol):
         """
         ...
 
+    def wait_fd(self) -> int | None:
+        """A descriptor that becomes readable when the line speaks (a tty), so a reader
+        can sleep on a silent line; None when there is none (a socket:// URL, a capture)."""
+        ...
+
 
 Opener = Callable[[SourceSpec, int], Line]
 

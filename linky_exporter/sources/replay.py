@@ -66,6 +66,9 @@ class CaptureFile:
         """A replayed capture's clock is the wire's, even replayed as fast as possible."""
         return wire_seconds(previous, wall_s, size, self.baudrate)
 
+    def wait_fd(self) -> None:
+        return None  # paced by its own reads
+
 
 def parse_capture_url(url: str) -> tuple[str, bool, bool]:
     """(path, fast, loop) of ``file:///path[?pace=meter|fast&loop=0|1]``. Raises ValueError (one line)."""

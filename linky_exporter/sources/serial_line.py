@@ -29,8 +29,6 @@ class SerialLine:
 
     def __init__(self, port: serial.SerialBase):
         self.port = port
-        if hasattr(port, "fileno"):  # a tty: read_chunk sleeps on it until it speaks
-            self.fileno = port.fileno
 
     @property
     def baudrate(self) -> int:
@@ -48,6 +46,10 @@ class SerialLine:
 
     def source_seconds(self, previous: float, wall_s: float, size: int) -> float:
         return wire_seconds(previous, wall_s, size, self.port.baudrate)
+
+    def wait_fd(self) -> int | None:
+        fileno = getattr(self.port, "fileno", None)  # pyserial has it for a tty only
+        return None if fileno is None else fileno()
 
 
 def open_serial(url: str, baudrate: int) -> SerialLine:

@@ -105,12 +105,15 @@ def read_chunk(line: Line, pause: Pause = time.sleep, pause_s: float = READ_PAUS
     chunk = line.read(READ_SIZE)
     if len(chunk) >= READ_SIZE:
         return chunk
-    fileno = getattr(line, "fileno", None)
-    if chunk or fileno is None:
+    if chunk:
         pause(pause_s)
-    else:
-        try:
-            select.select([fileno()], [], [], IDLE_WAIT_S)
-        except (OSError, ValueError):  # closed under us: the next read reports it
+        return chunk
+    try:
+        fd = line.wait_fd()
+        if fd is None:
             pause(pause_s)
+        else:
+            select.select([fd], [], [], IDLE_WAIT_S)
+    except (OSError, ValueError):  # closed under us: the next read reports it
+        pause(pause_s)
     return chunk
