@@ -174,3 +174,18 @@ def test_alertmanager_example_names_existing_alerts(loaded_rules):
     named = set(re.findall(r"\bLinky[A-Z]\w+", text))
     assert named, "the example should route or inhibit Linky alerts by name"
     assert named - {rule["name"] for rule in _alerts(loaded_rules)} == set()
+
+
+def test_the_prometheus_flags_the_docs_recommend_are_accepted(tmp_path):
+    """docs/prometheus.md's ARGS line (retention and the hidden scrape timestamp
+    tolerance) given to a real Prometheus with the shipped configuration: it starts."""
+    doc = (DEPLOY.parent.parent / "docs" / "prometheus.md").read_text()
+    args = re.search(r'^ARGS="([^"]+)"$', doc, re.M).group(1).split()
+    assert "--scrape.timestamp-tolerance=10ms" in args
+    server = PrometheusServer(tmp_path, (DEPLOY / "prometheus.yml").read_text(), extra_flags=tuple(args))
+    try:
+        server.wait_ready()
+        flags = server.api("/api/v1/status/flags")["data"]
+        assert flags["scrape.timestamp-tolerance"] == "10ms" and flags["storage.tsdb.retention.time"] == "2y"
+    finally:
+        server.stop()
