@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
 from linky_exporter.settings import SettingsError, load_settings, parse_duration
 from linky_exporter.sources.spec import SourceKind, parse_source
 
+from .cli_run import run_cli
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LINKY_EXPORTER_")}
-    return subprocess.run(
-        [sys.executable, "-m", "linky_exporter.cli", *args], capture_output=True, text=True, timeout=30, env={**clean, **(env or {})}
-    )
+
 
 
 BAD = [

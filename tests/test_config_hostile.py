@@ -15,17 +15,11 @@ from pathlib import Path
 import pytest
 
 from .captures import fixture_path
-from .test_config import run_cli
+from .cli_run import assert_refused, run_cli
 
 CAPTURE = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic")
 
 
-def assert_refused(result: subprocess.CompletedProcess, message: str, status: int = 2) -> None:
-    assert result.returncode == status, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("linky-exporter: ") and message in lines[0], lines[0]
 
 
 BAD_SOURCES = [

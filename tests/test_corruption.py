@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.corruption import LAYOUTS, run
+from .corruption_run import LAYOUTS, run
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

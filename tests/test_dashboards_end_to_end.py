@@ -24,29 +24,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from .demo_meters import METERS, PRICES, SCRAPE
 from .exporter_process import Exporter
 from .grafana_queries import variable_selectors
 from .grafana_runner import GrafanaLike
 from .promtools import DEPLOY, PrometheusServer, poll
 
-SPEED = 300
-METERS = {
-    "mono": f"simulated://standard?contract=hc&seed=11&start=2024-01-15T21:58&speed={SPEED}",
-    "tri": f"simulated://standard?phases=3&contract=hc&seed=12&start=2024-01-16T05:58&speed={SPEED}",
-    "producer": f"simulated://standard?producer=1&seed=13&start=2024-06-15T11:00&speed={SPEED}",
-    "tempo": f"simulated://standard?contract=tempo&seed=14&start=2025-01-14T19:58&speed={SPEED}",
-    "hist": f"simulated://historique?contract=hc&seed=15&start=2024-01-15T12:00&speed={SPEED}"
-            "&scenario=overload&overload_at=1m&overload_for=1d",
-}
-PRICES = """\
-prices:
-  mono: {subscription_per_day: 0.4732, per_kwh: {1: 0.1296, 2: 0.1609}}
-  tri: {subscription_per_day: 0.6012, per_kwh: {1: 0.1296, 2: 0.1609}}
-  producer: {subscription_per_day: 0.4127, per_kwh: {1: 0.2016}}
-  tempo: {subscription_per_day: 0.4307, per_kwh: {1: 0.1296, 2: 0.1609, 3: 0.1486, 4: 0.1894, 5: 0.1568, 6: 0.7562}}
-  hist: {subscription_per_day: 0.4732, per_kwh: {1: 0.1296, 2: 0.1609}}
-"""
-SCRAPE = 1.0
 # Compressed waits (tests/grafana_runner.py): "last 15 seconds" as the dashboard range,
 # a month's time shift and the week of "Compare with" as 15 seconds each. The oldest data
 # a query needs is then 2 x 15 s (a range against the one before it).

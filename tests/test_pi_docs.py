@@ -13,7 +13,7 @@ from linky_exporter import probe
 from linky_exporter.cli import build_parser
 from linky_exporter.settings import load_settings
 
-from .test_systemd_unit import known_variables
+from .settings_variables import known_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "docs" / "raspberry-pi.md", ROOT / "README.fr.md"]

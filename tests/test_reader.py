@@ -11,17 +11,9 @@ from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.sources.spec import parse_source
 
 from .captures import fixture_path
+from .processes import wait_for
 
 CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast"
-
-
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 def test_an_unexpected_error_in_the_source_is_logged_and_the_reader_goes_on(caplog, monkeypatch):
@@ -39,7 +31,7 @@ def test_an_unexpected_error_in_the_source_is_logged_and_the_reader_goes_on(capl
     reader = MeterReader(parse_source(CAPTURE), state, None, opener=opener, stop=stop)
     reader.start()
     try:
-        wait_for(lambda: state.snapshot.frames["valid"] == 10)
+        wait_for(lambda: state.snapshot.frames["valid"] == 10, timeout=30, what="10 valid frames")
         assert "a bug in a source" in caplog.text
     finally:
         stop.set()

@@ -21,7 +21,7 @@ import pytest
 
 from linky_exporter.simulator import SimulatedMeter, parse_url
 from tests.exporter_process import Exporter
-from tests.promtools import DEPLOY, PrometheusServer, free_port, poll, prometheus_config
+from tests.promtools import DEPLOY, PrometheusServer, agent_config, free_port, poll, prometheus_config
 
 ARRIVAL_TIMEOUT = 60  # seconds; a bound for the wait, not an assertion on speed
 METER_URL = "simulated://standard?seed=11&start=2025-01-14T18:30"  # dinner time: the house draws power
@@ -48,19 +48,6 @@ def receiver(tmp_path) -> Iterator[PrometheusServer]:
         server.stop()
 
 
-def agent_config(target: str, write_url: str) -> str:
-    """deploy/prometheus/agent.yml with its placeholders replaced."""
-    text = (DEPLOY / "agent.yml").read_text()
-    replacements = {
-        '["127.0.0.1:9798"]': f'["{target}"]',
-        '"http://central.example.org:9090/api/v1/write"': f'"{write_url}"',
-        "scrape_interval: 15s": "scrape_interval: 1s",
-        "batch_send_deadline: 5s": "batch_send_deadline: 1s",
-    }
-    for old, new in replacements.items():
-        assert text.count(old) == 1, f"agent.yml no longer has exactly one {old!r}"
-        text = text.replace(old, new)
-    return text
 
 
 def federation_config(pi: str) -> str:

@@ -19,7 +19,8 @@ import pytest
 from linky_exporter.settings import Settings, load_settings
 
 from .exporter_process import Exporter, PtyLine, wait_for
-from .test_acceptance import GOLDEN, stable_exposition, stream_of
+from .golden_exposition import GOLDEN, stable_exposition, stream_of
+from .settings_variables import known_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "deploy" / "systemd" / "linky-exporter.service"
@@ -155,13 +156,6 @@ def environment_assignments() -> tuple[dict[str, str], list[tuple[str, str]]]:
     return active, examples
 
 
-def known_variables() -> set[str]:
-    """Every LINKY_EXPORTER_ variable that sets a flag's value."""
-    names = set()
-    for section in ("tic", "web", "log"):
-        model = Settings.model_fields[section].annotation
-        names |= {f"LINKY_EXPORTER_{section.upper()}__{field.upper()}" for field in model.model_fields}
-    return names
 
 
 def load_with(monkeypatch, variables: dict[str, str]) -> Settings:

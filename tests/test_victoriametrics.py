@@ -24,12 +24,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from .demo_meters import METERS, PRICES, SCRAPE
 from .exporter_process import Exporter
 from .grafana_runner import GrafanaLike
-from .promtools import (DEPLOY, AlertmanagerServer, PrometheusServer, WebhookReceiver, alertmanager_config, free_port,
-                        poll, prometheus_config, require_binary, run_tool)
-from .test_dashboards_end_to_end import METERS, PRICES, SCRAPE
-from .test_remote_write import agent_config
+from .promtools import (DEPLOY, AlertmanagerServer, PrometheusServer, WebhookReceiver, agent_config, alertmanager_config,
+                        free_port, poll, prometheus_config, require_binary, run_tool)
 from .victoriametrics import VM_DEPLOY, Vmagent, Vmalert, VictoriaMetrics, prometheus_samples
 
 ARRIVAL_TIMEOUT = 60  # seconds; bounds a wait, asserts nothing about speed

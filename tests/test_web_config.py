@@ -9,8 +9,7 @@ import pytest
 
 from linky_exporter.web.config import WebConfigError, load_web_config, parse_go_duration
 
-from .test_config import run_cli
-from .test_config_hostile import assert_refused
+from .cli_run import assert_refused, run_cli
 from .tls_certs import make_certificates
 
 HASH = "$2y$04$6nK1nDt0jJ5t3G3rkJ0Bsu4kz8VqQ0Ql2a3tG0xH0o5sYl8n0jY6e"  # any well-formed hash
