@@ -1,6 +1,6 @@
 """How many corrupted values reach /metrics when 2 % of groups are corrupted?
 
-Shared by tests/test_corruption.py (short form) and ``python -m benchmarks.corruption
+Shared by tests/unit/test_corruption.py (short form) and ``python -m benchmarks.corruption
 [--frames 20000] [--rate 0.02] [--seed 1]``.
 
 A simulated meter's stream is decoded twice: clean, for the truth, and with
@@ -33,7 +33,7 @@ LAYOUTS = (
 )
 STALE_FRAMES = 30  # a value counts as sent by the meter if among a series' last 30 values
 # Computed by the exporter, never sent by the meter: nothing to compare with the frames.
-# That they are never computed across a rejected value is tests/test_active_power.py's.
+# That they are never computed across a rejected value is tests/unit/test_active_power.py's.
 DERIVED = frozenset({"linky_active_power_watts", "linky_power_factor_ratio"})
 
 

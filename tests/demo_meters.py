@@ -1,7 +1,7 @@
 """Five simulated meters (every contract and layout, a producer, an overload) with their prices.
 
 Shared by the end-to-end tests that need a household's worth of series in a real TSDB
-(tests/test_dashboards_end_to_end.py, tests/test_victoriametrics.py).
+(tests/end_to_end/test_dashboards_end_to_end.py, tests/end_to_end/test_victoriametrics.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Fuzzing the decoder and the state layer with random and mutated real input.
 
-Shared by tests/test_fuzz.py (short form) and ``python -m benchmarks.fuzz
+Shared by tests/unit/test_fuzz.py (short form) and ``python -m benchmarks.fuzz
 --inputs 1000000 [--seed 1]`` (long form).
 
 Each input is random bytes or a window of real captures and simulated streams,

@@ -1,7 +1,7 @@
 """The golden /metrics files: the captures replayed for them and the exposition compared with them.
 
-Shared by tests/test_acceptance.py (which writes them with UPDATE_GOLDEN=1) and the tests
-that replay the same captures (tests/test_systemd_unit.py).
+Shared by tests/end_to_end/test_acceptance.py (which writes them with UPDATE_GOLDEN=1) and the tests
+that replay the same captures (tests/end_to_end/test_systemd_unit.py).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ LAYOUTS = {
 # Values that depend on the machine or the moment, not on the capture. Active power and
 # the power factor are fitted on the timing of the frames (the time their bytes take on
 # the wire when replayed fast, plus the reader's scheduling), so they are left out too;
-# tests/test_active_power.py pins them on exact timings.
+# tests/unit/test_active_power.py pins them on exact timings.
 VOLATILE = re.compile(
     r"^(process_|python_|linky_exporter_last_frame_timestamp_seconds|linky_exporter_build_info"
     r"|linky_active_power_watts|linky_power_factor_ratio)"
