@@ -1,11 +1,14 @@
-"""Shared by the benchmarks: the exporter as a process, /proc readings, scrapers, percentiles."""
+"""Shared by the benchmarks: the exporter as a process, /proc readings, scrapers, percentiles.
+
+A free port, waiting and the simulated meter behind a pty are the tests' helpers
+(tests/processes.py, tests/simulator_process.py): one copy of each.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import platform
-import socket
 import subprocess
 import sys
 import time
@@ -14,12 +17,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_exporter(port: int, *args: str) -> subprocess.Popen:
@@ -123,22 +120,3 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     return f"{platform.machine()}, {os.cpu_count()} cores {model}, Python {platform.python_version()}"
-
-
-class SimulatedPty:
-    """``linky-exporter simulate URL --pty`` in its own process: the exporter's CPU figure then
-    counts the exporter alone, reading a pty as it reads a serial port."""
-
-    def __init__(self, url: str):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "linky_exporter.cli", "simulate", url, "--pty"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
-        )
-        self.path = self.process.stdout.readline().strip()
-
-    def __enter__(self) -> "SimulatedPty":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        self.process.wait()

@@ -11,14 +11,14 @@ printed with their targets, never asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
-import contextlib
+from tests.processes import free_port
+from tests.simulator_process import SimulatedPty
 
 from .common import (
-    SimulatedPty,
     cpu_share,
-    free_port,
     machine,
     percentile,
     rss_mb,

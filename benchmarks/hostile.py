@@ -21,7 +21,9 @@ import threading
 import time
 from pathlib import Path
 
-from .common import ROOT, cpu_seconds, cpu_share, free_port, machine, open_fds, percentile, rss_mb, start_exporter
+from tests.processes import free_port
+
+from .common import ROOT, cpu_seconds, cpu_share, machine, open_fds, percentile, rss_mb, start_exporter
 
 CAPTURE = ROOT / "tests" / "fixtures" / "hist_mono_tempo_linky__pyteleinfo_captured_frames.tic"
 SOURCE = f"file://{CAPTURE}?pace=fast&loop=1"

@@ -13,7 +13,9 @@ import argparse
 import asyncio
 import time
 
-from .common import _one_scrape, free_port, machine, open_fds, percentile, rss_mb, start_exporter, wait_until_up
+from tests.processes import free_port
+
+from .common import _one_scrape, machine, open_fds, percentile, rss_mb, start_exporter, wait_until_up
 
 SOURCE = "simulated://standard?phases=3&producer=1&contract=tempo"
 

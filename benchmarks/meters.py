@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from .common import cpu_share, free_port, machine, rss_mb, start_exporter, wait_until_up
+from tests.processes import free_port
+
+from .common import cpu_share, machine, rss_mb, start_exporter, wait_until_up
 
 LAYOUTS = (
     "simulated://standard?contract=tempo",

@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import free_port
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDING_RULES = ROOT / "deploy" / "prometheus" / "rules" / "linky-recording.yml"

@@ -8,39 +8,16 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
 import tty
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from .processes import stop
+from .processes import free_port, stop, wait_for
 
 Sample = tuple[str, tuple[tuple[str, str], ...]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
-    """Poll until ``condition()`` is truthy; return its value. Never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-            if value:
-                return value
-        except (OSError, urllib.error.URLError, ConnectionError) as error:
-            last_error = error
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}" + (f" (last error: {last_error})" if last_error else ""))
 
 
 def parse_metrics(text: str) -> dict[Sample, float]:

@@ -13,10 +13,8 @@ import http.server
 import json
 import re
 import shutil
-import socket
 import subprocess
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,7 +24,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from .processes import stop
+from .processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy" / "prometheus"
@@ -54,28 +52,9 @@ def run_tool(*args: str | Path, timeout: float = 60) -> subprocess.CompletedProc
     return done
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (the kernel's pick)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def poll(probe: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.2) -> T:
-    """Call probe until it returns something truthy, or fail after timeout seconds.
-
-    The deadline only bounds a wait for something that must happen; nothing is
-    asserted about how long it took.
-    """
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        last = probe()
-        if last:
-            return last
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
-        time.sleep(interval)
+    """``wait_for`` at a pace that suits a query to a TSDB or Alertmanager's API."""
+    return wait_for(probe, timeout=timeout, interval=interval, what=what)
 
 
 def http_get_json(url: str, params: dict[str, str] | None = None) -> Any:
@@ -189,6 +168,22 @@ def prometheus_config(
         text = text.replace(old, new)
     if alertmanager is None:
         text = re.sub(r"\nalerting:\n(  .*\n)+", "\n", text)
+    return text
+
+
+
+def agent_config(target: str, write_url: str) -> str:
+    """deploy/prometheus/agent.yml with its placeholders replaced."""
+    text = (DEPLOY / "agent.yml").read_text()
+    replacements = {
+        '["127.0.0.1:9798"]': f'["{target}"]',
+        '"http://central.example.org:9090/api/v1/write"': f'"{write_url}"',
+        "scrape_interval: 15s": "scrape_interval: 1s",
+        "batch_send_deadline: 5s": "batch_send_deadline: 1s",
+    }
+    for old, new in replacements.items():
+        assert text.count(old) == 1, f"agent.yml no longer has exactly one {old!r}"
+        text = text.replace(old, new)
     return text
 
 

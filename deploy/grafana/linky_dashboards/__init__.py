@@ -4,10 +4,10 @@
 the files Grafana provisions, from ``DASHBOARDS``. Like the monitoring-mixins' jsonnet,
 the code keeps every panel consistent (one datasource reference, one meter matcher, one
 unit vocabulary); the JSON is committed so that a user needs nothing but Grafana, and
-tests/test_generated_files.py holds the two together.
+tests/end_to_end/test_generated_files.py holds the two together.
 
 Why not grafana-foundation-sdk (PyPI): its builders target Grafana 10.1-11.6 (53 k lines),
-older than the @grafana/schema 13 model tests/test_grafana_dashboards.py validates every panel against.
+older than the @grafana/schema 13 model tests/end_to_end/test_grafana_dashboards.py validates every panel against.
 """
 
 from __future__ import annotations

@@ -1,0 +1,143 @@
+"""Basic authentication as exporter-toolkit does it: cached, serialised, no user enumeration, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+
+import bcrypt
+import pytest
+
+from linky_exporter.web import auth as auth_module
+from linky_exporter.web.auth import BasicAuth, parse_basic_authorization
+
+from ..captures import fixture_path
+from ..exporter_process import Exporter
+
+CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast"
+
+
+def hashed(password: str, cost: int = 4) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(cost)).decode().replace("$2b$", "$2y$")
+
+
+def basic(user: str | bytes, password: str | bytes) -> dict[str, str]:
+    raw = (user if isinstance(user, bytes) else user.encode()) + b":" + (password if isinstance(password, bytes) else password.encode())
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+@pytest.fixture
+def counted_bcrypt(monkeypatch):
+    """bcrypt.checkpw, counting calls, the hashes checked and the largest number running at once."""
+    real = bcrypt.checkpw
+    calls: list[bytes] = []
+    running = [0, 0]  # now, most
+    lock = threading.Lock()
+
+    def checkpw(password: bytes, hashed_password: bytes) -> bool:
+        with lock:
+            running[0] += 1
+            running[1] = max(running[1], running[0])
+            calls.append(hashed_password)
+        try:
+            time.sleep(0.01)
+            return real(password, hashed_password)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(bcrypt, "checkpw", checkpw)
+    return calls, running
+
+
+def test_results_are_cached_success_and_failure(counted_bcrypt):
+    calls, _ = counted_bcrypt
+    auth = BasicAuth({"alice": hashed("pw")})
+    assert auth.cached(b"alice", b"pw") is None
+    assert auth.verify(b"alice", b"pw") is True
+    assert auth.verify(b"alice", b"wrong") is False
+    assert auth.cached(b"alice", b"pw") is True and auth.cached(b"alice", b"wrong") is False
+    assert len(calls) == 2
+
+
+def test_an_unknown_user_costs_a_bcrypt_like_a_known_one(counted_bcrypt):
+    calls, _ = counted_bcrypt
+    alice = hashed("pw", cost=5)
+    auth = BasicAuth({"bob": hashed("x", cost=4), "alice": alice})
+    assert auth.verify(b"mallory", b"pw") is False  # alice's password, unknown user: refused
+    assert calls == [alice.replace("$2y$", "$2b$").encode()]  # checked against the costliest hash
+
+
+def test_passwords_longer_than_72_bytes_are_refused_at_the_same_cost(counted_bcrypt):
+    calls, _ = counted_bcrypt
+    password = "p" * 72
+    auth = BasicAuth({"alice": hashed(password)})
+    assert auth.verify(b"alice", (password + "extra").encode()) is False  # bcrypt alone would accept it
+    assert auth.verify(b"alice", b"x" * 10_000) is False
+    assert auth.verify(b"alice", password.encode()) is True
+    assert len(calls) == 3
+
+
+def test_bcrypt_runs_one_at_a_time(counted_bcrypt):
+    _, running = counted_bcrypt
+    auth = BasicAuth({"alice": hashed("pw")})
+    threads = [threading.Thread(target=auth.verify, args=(b"alice", f"wrong{i}".encode())) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert running[1] == 1
+
+
+def test_caches_are_bounded_and_failures_cannot_push_out_a_success(monkeypatch):
+    monkeypatch.setattr(auth_module, "FAILURE_CACHE_SIZE", 10)
+    monkeypatch.setattr(bcrypt, "checkpw", lambda password, hashed_password: password == b"pw")
+    auth = BasicAuth({"alice": hashed("pw")})
+    assert auth.verify(b"alice", b"pw")
+    for i in range(50):
+        auth.verify(b"alice", f"wrong{i}".encode())
+    assert len(auth._failures) == 10
+    assert auth.cached(b"alice", b"pw") is True
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, None),
+        ("Bearer abc", None),
+        ("Basic !!!", None),
+        ("Basic " + base64.b64encode(b"nocolon").decode(), None),
+        ("basic " + base64.b64encode(b"u:p:q").decode(), (b"u", b"p:q")),
+        ("Basic " + base64.b64encode(b"\xff:\xfe").decode(), (b"\xff", b"\xfe")),
+    ],
+)
+def test_authorization_header_parsing(header, expected):
+    assert parse_basic_authorization(header) == expected
+
+
+def test_the_exporter_answers_401_never_500(tmp_path):
+    config = tmp_path / "web.yml"
+    config.write_text(f"basic_auth_users:\n  alice: '{hashed('s3cret')}'\n")
+    with Exporter("--tic.source", CAPTURE, "--web.config.file", str(config)) as exporter:
+        assert exporter.get("/metrics", headers=basic("alice", "s3cret"))[0] == 200
+        for headers in (
+            {},
+            basic("alice", "wrong"),
+            basic("alice", "s" * 100),  # longer than bcrypt's 72 bytes: 500 and a traceback before
+            basic("nobody", "s3cret"),
+            basic(b"\xff\xfe", b"\x00"),
+            {"Authorization": "Basic %%%"},
+        ):
+            status, _ = exporter.get("/metrics", headers=headers)
+            assert status == 401, headers
+        for path in ("/", "/-/healthy", "/-/ready", "/nope"):
+            assert exporter.get(path)[0] == 401
+        assert "Traceback" not in exporter.log()
+
+
+def test_an_empty_basic_auth_users_means_no_authentication(tmp_path):
+    config = tmp_path / "web.yml"
+    config.write_text("basic_auth_users:\n")
+    with Exporter("--tic.source", CAPTURE, "--web.config.file", str(config)) as exporter:
+        assert exporter.get("/metrics")[0] == 200

@@ -1,0 +1,127 @@
+"""The real command against hostile and impatient clients: idle TLS clients, a full house, SIGTERM under load."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+from ..captures import fixture_path
+from ..exporter_process import Exporter, wait_for
+from ..http_client import client_context, closed_by_peer, connect, request
+from ..tls_certs import make_certificates
+
+CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast&loop=1"
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return make_certificates(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture
+def tls_web_config(certs, tmp_path):
+    path = tmp_path / "web.yml"
+    path.write_text(f"tls_server_config:\n  cert_file: {certs.path('server.crt')}\n  key_file: {certs.path('server.key')}\n")
+    return str(path)
+
+
+def test_idle_clients_on_the_tls_port_do_not_stall_scrapes(certs, tls_web_config):
+    with Exporter("--tic.source", CAPTURE, "--web.config.file", tls_web_config, scheme="https") as exporter:
+        idle = [socket.create_connection(("127.0.0.1", exporter.port)) for _ in range(30)]  # exec 3<>/dev/tcp/...
+        try:
+            for _ in range(5):
+                with connect(exporter.port, client_context(certs.path("ca.crt")), timeout=5) as sock:
+                    status, _, body = request(sock)
+                    assert status == 200 and b"linky_exporter_build_info" in body
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_the_read_timeout_flag_closes_idle_connections():
+    with Exporter("--tic.source", CAPTURE, "--web.read-timeout", "300ms") as exporter:
+        sock = socket.create_connection(("127.0.0.1", exporter.port), timeout=10)
+        assert closed_by_peer(sock)
+
+
+def test_the_cap_holds_with_more_idle_clients_than_it_allows():
+    with Exporter("--tic.source", CAPTURE, "--web.max-connections", "4") as exporter:
+        idle = [socket.create_connection(("127.0.0.1", exporter.port), timeout=10) for _ in range(20)]
+        try:
+            # Each new connection pushed out the one idle the longest; the scrape's pushed out one more.
+            assert exporter.get("/metrics")[0] == 200
+            assert all(closed_by_peer(sock) for sock in idle[:17])
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/metrics", "/-/healthy", "/-/ready", "/nope"])
+def test_head_on_every_endpoint(path):
+    with Exporter("--tic.source", CAPTURE) as exporter, connect(exporter.port) as sock:
+        get_status, get_headers, _ = request(sock, "GET", path)
+        head_status, head_headers, body = request(sock, "HEAD", path)
+        assert head_status == get_status and body == b""
+        assert head_headers["content-type"] == get_headers["content-type"]
+        if path != "/metrics":  # /metrics may change between the two requests
+            assert head_headers["content-length"] == get_headers["content-length"]
+        assert request(sock, "OPTIONS", path)[0] == 405
+
+
+def test_sigterm_under_load_finishes_every_scrape_and_exits_0():
+    outcomes: dict[str, int] = {"ok": 0, "refused": 0, "cut": 0}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def scraper(port: int) -> None:
+        while not stop.is_set():
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            except OSError:
+                outcome = "refused"  # after the stop: the listening socket is gone
+            else:
+                try:
+                    status, _, body = request(sock, headers={"Connection": "close"})
+                    outcome = "ok" if status == 200 and body.endswith(b"\n") else "cut"
+                except OSError:
+                    outcome = "cut"
+                finally:
+                    sock.close()
+            with lock:
+                outcomes[outcome] += 1
+            if outcome == "refused":
+                return
+
+    with Exporter("--tic.source", CAPTURE) as exporter:
+        threads = [threading.Thread(target=scraper, args=(exporter.port,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        wait_for(lambda: outcomes["ok"] >= 200, what="200 scrapes")
+        started = time.monotonic()
+        exporter.process.send_signal(signal.SIGTERM)
+        assert exporter.process.wait(timeout=10) == 0
+        exit_s = time.monotonic() - started
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert outcomes["cut"] == 0, outcomes
+    assert exit_s < 6, exit_s  # the bound is 5 s of grace; a generous check that it is bounded at all
+    assert "still being answered" not in exporter.log()
+
+
+def test_sigterm_is_not_held_up_by_idle_tls_clients(tls_web_config):
+    with Exporter("--tic.source", CAPTURE, "--web.config.file", tls_web_config, scheme="https") as exporter:
+        idle = [socket.create_connection(("127.0.0.1", exporter.port)) for _ in range(10)]
+        half = socket.create_connection(("127.0.0.1", exporter.port))
+        half.sendall(b"\x16\x03\x01")  # the first bytes of a ClientHello, then nothing
+        try:
+            exporter.process.send_signal(signal.SIGTERM)
+            assert exporter.process.wait(timeout=10) == 0
+            assert all(closed_by_peer(sock) for sock in idle)
+        finally:
+            for sock in [*idle, half]:
+                sock.close()

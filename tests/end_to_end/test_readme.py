@@ -1,0 +1,41 @@
+"""The README's examples are true: its YAML validates, its flags and commands exist."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from linky_exporter.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def test_every_yaml_example_is_a_valid_configuration(tmp_path):
+    blocks = re.findall(r"```yaml\n(.*?)```", README, re.S)
+    assert len(blocks) >= 2
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"example{i}.yml"
+        path.write_text(block)
+        assert isinstance(yaml.safe_load(block), dict)
+        load_settings({}, path)
+
+
+def test_every_flag_named_in_the_readme_exists():
+    help_text = subprocess.run(
+        [sys.executable, "-m", "linky_exporter.cli", "serve", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for flag in set(re.findall(r"`(--[a-z][a-z.-]+)", README)):
+        if flag in ("--pty", "--tcp", "--output", "--frames", "--fast", "--seconds", "--help"):
+            continue  # flags of other subcommands, checked below
+        assert flag in help_text, flag
+
+
+def test_every_subcommand_named_in_the_readme_exists():
+    for command in set(re.findall(r"linky-exporter (decode|probe|record|simulate|serve)\b", README)):
+        result = subprocess.run([sys.executable, "-m", "linky_exporter.cli", command, "--help"], capture_output=True, text=True)
+        assert result.returncode == 0, command

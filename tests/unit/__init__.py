@@ -1,0 +1,3 @@
+"""Unit tests: one module of linky_exporter/ (or one helper) at a time, in this process.
+
+The helpers they share are the modules of tests/ itself, also used by benchmarks/."""

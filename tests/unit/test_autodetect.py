@@ -1,0 +1,78 @@
+"""Mode auto-detection decides on valid groups and frames, never on a pattern in garbage."""
+
+from __future__ import annotations
+
+import random
+
+from linky_exporter.sources.autodetect import GARBAGE_BYTES, ModeDetector
+from linky_exporter.tic.framing import FrameDecoder, Mode
+
+from ..captures import fixture_path
+
+HIST = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
+STD = fixture_path("std_tri_prod_tempo_linky__openhab_linky-tic-mode-standard-three-phase-prod.tic").read_bytes()
+
+
+def feed(detector: ModeDetector, decoder: FrameDecoder, data: bytes, start: float, chunk: int = 96, step: float = 0.1):
+    events, now = [], start
+    for i in range(0, len(data), chunk):
+        piece = data[i : i + chunk]
+        now += step
+        event = detector.observe(now, piece, decoder.feed(piece))
+        if event:
+            events.append(event)
+    return events, now
+
+
+def garbage(n: int, seed: int = 1) -> bytes:
+    rng = random.Random(seed)
+    return bytes(rng.choice(b"\x00\x80\xff\xf8\xe0\x1c\x06") for _ in range(n))
+
+
+def test_locks_on_the_first_valid_frame():
+    detector = ModeDetector(None, 0.0)
+    events, _ = feed(detector, FrameDecoder(), HIST, 0.0)
+    assert events[0].mode is Mode.HISTORIQUE and events[0].kind == "detected"
+    assert detector.locked is Mode.HISTORIQUE and detector.baudrate == 1200
+
+
+def test_the_right_speed_is_kept_while_a_long_frame_is_still_coming():
+    # Joined mid-frame on a standard three-phase line: about 1.7 kB before the first ETX.
+    detector = ModeDetector(None, 0.0, start=Mode.STANDARD)
+    head = STD[: STD.index(b"\x03")]
+    assert len(head) > 4 * GARBAGE_BYTES
+    feed(detector, FrameDecoder(), head, 0.0)
+    assert detector.trying is Mode.STANDARD  # valid groups kept it there, no frame needed
+
+
+def test_garbage_switches_speed_after_a_bounded_number_of_bytes():
+    detector = ModeDetector(None, 0.0)
+    feed(detector, FrameDecoder(), garbage(GARBAGE_BYTES + 10), 0.0, chunk=10, step=0.01)
+    assert detector.trying is Mode.STANDARD and detector.baudrate == 9600
+
+
+def test_silence_alternates_speeds_on_a_timer():
+    detector = ModeDetector(None, 0.0)
+    detector.observe(5.1, b"", [])
+    assert detector.trying is Mode.STANDARD
+    detector.observe(8.2, b"", [])
+    assert detector.trying is Mode.HISTORIQUE
+
+
+def test_mode_change_is_detected_again_when_frames_stop_but_bytes_keep_coming():
+    detector = ModeDetector(None, 0.0)
+    decoder = FrameDecoder()
+    _, now = feed(detector, decoder, HIST, 0.0)
+    assert detector.locked is Mode.HISTORIQUE
+    # Enedis switches the meter: at 1200 Bd the 9600 Bd stream is garbage.
+    events, now = feed(detector, decoder, garbage(2000, seed=2), now, chunk=50, step=0.5)
+    assert [e.kind for e in events] == ["lost"]
+    assert detector.locked is None and detector.baudrate == 9600
+    events, _ = feed(detector, FrameDecoder(), STD, now)
+    assert events[0].mode is Mode.STANDARD and detector.locked is Mode.STANDARD
+
+
+def test_a_fixed_mode_never_switches():
+    detector = ModeDetector(Mode.STANDARD, 0.0)
+    events, _ = feed(detector, FrameDecoder(), garbage(5000), 0.0, step=1.0)
+    assert events == [] and detector.baudrate == 9600

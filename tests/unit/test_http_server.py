@@ -1,0 +1,286 @@
+"""The HTTP server itself, in this process, on real sockets and real TLS: deadlines, the cap, shutdown."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from linky_exporter.web.config import WebConfig, load_web_config
+from linky_exporter.web.http_protocol import Request
+from linky_exporter.web.http_server import HttpServer
+
+from ..exporter_process import wait_for
+from ..http_client import client_context, closed_by_peer, connect, read_response, request
+from ..tls_certs import make_certificates
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return make_certificates(tmp_path_factory.mktemp("certs"))
+
+
+def hello(request: Request):
+    return 200, [("Content-Type", "text/plain")], f"hello {request.path}\n".encode()
+
+
+class Serving:
+    def __init__(self, handler=hello, web_config: WebConfig | None = None, **kwargs):
+        self.server = HttpServer(handler, "127.0.0.1", 0, web_config, **kwargs)
+        self.port = self.server.port
+
+    def __enter__(self) -> HttpServer:
+        self.server.start()
+        return self.server
+
+    def __exit__(self, *exc) -> None:
+        self.server.stop(1.0)
+
+
+def tls_config(certs, folder: Path, extra: str = "") -> WebConfig:
+    extra = extra.replace("{ca}", certs.path("ca.crt"))
+    path = folder / "web.yml"
+    path.write_text(f"tls_server_config:\n  cert_file: {certs.path('server.crt')}\n  key_file: {certs.path('server.key')}\n{extra}")
+    return load_web_config(path)
+
+
+def test_idle_tls_clients_do_not_stall_a_request(certs, tmp_path):
+    with Serving(web_config=tls_config(certs, tmp_path)) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]  # connect, send nothing
+        try:
+            with connect(server.port, client_context(certs.path("ca.crt")), timeout=5) as sock:
+                assert request(sock, path="/x")[2] == b"hello /x\n"
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_idle_connections_cost_no_thread(certs, tmp_path):
+    with Serving(web_config=tls_config(certs, tmp_path)) as server:
+        before = threading.active_count()
+        idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(50)]
+        try:
+            wait_for(lambda: server.connection_count() == 50, what="50 connections held")
+            assert threading.active_count() == before
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET /metrics HTTP/1.1\r\nHost: x\r\n"], ids=["nothing", "half a request"])
+def test_the_read_timeout_closes_a_silent_or_slow_client(sent):
+    with Serving(read_timeout=0.3) as server:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        sock.sendall(sent)
+        assert closed_by_peer(sock)
+        wait_for(lambda: server.connection_count() == 0, what="the connection forgotten")
+
+
+def test_the_read_timeout_closes_a_tls_client_that_never_handshakes(certs, tmp_path):
+    with Serving(web_config=tls_config(certs, tmp_path), read_timeout=0.3) as server:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        assert closed_by_peer(sock)
+
+
+def test_keep_alive_head_and_methods():
+    with Serving() as server, connect(server.port) as sock:
+        status, headers, body = request(sock, "GET", "/a")
+        assert status == 200 and body == b"hello /a\n" and headers["content-length"] == "9"
+        status, headers, body = request(sock, "HEAD", "/a")  # same connection: keep-alive
+        assert status == 200 and headers["content-length"] == "9" and body == b""
+        for method in ("OPTIONS", "POST", "DELETE"):
+            status, headers, _ = request(sock, method, "/a")
+            assert status == 405 and headers["allow"] == "GET, HEAD"
+        status, _, _ = request(sock, "GET", "/b", headers={"Connection": "close"})
+        assert status == 200 and closed_by_peer(sock)
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /metrics HTTP/2.0\r\n\r\n", 505),
+        (b"GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+        (b"GET /metrics HTTP/1.1\r\nBad header\r\n\r\n", 400),
+        (b"GET /metrics HTTP/1.1\r\n" + b"X: " + b"a" * 20000 + b"\r\n\r\n", 431),
+    ],
+)
+def test_bad_requests_get_a_status_and_a_closed_connection(raw, status):
+    with Serving() as server, connect(server.port) as sock:
+        sock.sendall(raw)
+        assert read_response(sock)[0] == status
+        assert closed_by_peer(sock)
+
+
+def test_http_1_0_is_answered_in_http_1_0_and_closed():
+    with Serving() as server, connect(server.port) as sock:
+        sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+        assert data.startswith(b"HTTP/1.0 200 OK\r\n") and data.endswith(b"hello /\n")
+
+
+def test_the_cap_pushes_out_the_connection_idle_the_longest():
+    with Serving(max_connections=3) as server:
+        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(3)]
+        wait_for(lambda: server.connection_count() == 3, what="3 connections held")
+        with connect(server.port) as sock:
+            assert request(sock)[0] == 200
+        assert closed_by_peer(idle[0])  # the oldest made room
+        assert server.connection_count() <= 3
+        for sock in idle:
+            sock.close()
+
+
+def test_the_cap_refuses_when_every_connection_is_busy():
+    release = threading.Event()
+
+    def slow(request: Request):
+        release.wait(10)
+        return hello(request)
+
+    with Serving(slow, max_connections=2) as server:
+        busy = [connect(server.port) for _ in range(2)]
+        for sock in busy:
+            sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        wait_for(lambda: server.connection_count() == 2 and server.connections.idle_count() == 0, what="2 requests being answered")
+        extra = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        assert closed_by_peer(extra)
+        release.set()
+        for sock in busy:
+            assert read_response(sock)[2] == b"hello /slow\n"
+            sock.close()
+
+
+def test_stop_finishes_requests_under_way():
+    started = threading.Semaphore(0)
+
+    def slow(request: Request):
+        started.release()
+        time.sleep(0.5)
+        return hello(request)
+
+    serving = Serving(slow)
+    server = serving.server
+    server.start()
+    clients = [connect(server.port) for _ in range(3)]
+    idle = connect(server.port)
+    request(idle)  # served once, now idle between requests
+    for sock in clients:
+        sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    for _ in clients:
+        assert started.acquire(timeout=10)
+    assert server.stop(5.0) == 0
+    for sock in clients:
+        status, headers, body = read_response(sock)
+        assert (status, body) == (200, b"hello /slow\n") and headers["connection"] == "close"
+    assert closed_by_peer(idle)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.port), timeout=2)
+
+
+def test_stop_is_bounded_when_a_request_never_finishes():
+    release = threading.Event()
+
+    def stuck(request: Request):
+        release.wait(30)
+        return hello(request)
+
+    serving = Serving(stuck)
+    serving.server.start()
+    sock = connect(serving.server.port)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    wait_for(lambda: serving.server.connections.idle_count() == 0 and serving.server.connection_count() == 1, what="the request under way")
+    started = time.monotonic()
+    assert serving.server.stop(0.5) == 1
+    assert time.monotonic() - started < 5
+    release.set()
+
+
+def test_response_headers_from_the_web_config(tmp_path):
+    path = tmp_path / "web.yml"
+    path.write_text("http_server_config:\n  headers:\n    X-Frame-Options: deny\n    X-Content-Type-Options: nosniff\n")
+    with Serving(web_config=load_web_config(path)) as server, connect(server.port) as sock:
+        for method in ("GET", "HEAD", "POST"):
+            headers = request(sock, method)[1]
+            assert headers["x-frame-options"] == "deny" and headers["x-content-type-options"] == "nosniff"
+
+
+def test_rate_limit_answers_429(tmp_path):
+    path = tmp_path / "web.yml"
+    path.write_text("rate_limit:\n  interval: 1h\n  burst: 2\n")
+    with Serving(web_config=load_web_config(path)) as server, connect(server.port) as sock:
+        assert [request(sock)[0] for _ in range(4)] == [200, 200, 429, 429]
+
+
+def test_client_allowed_sans_on_a_verified_certificate(certs, tmp_path):
+    config = tls_config(certs, tmp_path, "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {ca}\n"
+                                         "  client_allowed_sans: [prometheus.example]\n")
+    with Serving(web_config=config) as server:
+        good = client_context(certs.path("ca.crt"), (certs.path("client.crt"), certs.path("client.key")))
+        with connect(server.port, good) as sock:
+            assert request(sock)[0] == 200
+        other = client_context(certs.path("ca.crt"), (certs.path("other-client.crt"), certs.path("other-client.key")))
+        with connect(server.port, other) as sock:
+            with pytest.raises((ConnectionError, ssl.SSLError, OSError)):
+                request(sock)
+        stranger = client_context(certs.path("ca.crt"), (certs.path("stranger.crt"), certs.path("stranger.key")))
+        with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+            with connect(server.port, stranger) as sock:
+                request(sock)
+        with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+            with connect(server.port, client_context(certs.path("ca.crt"))) as sock:  # no certificate at all
+                request(sock)
+
+
+def test_verify_client_cert_if_given(certs, tmp_path):
+    config = tls_config(certs, tmp_path, "  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: {ca}\n")
+    with Serving(web_config=config) as server:
+        with connect(server.port, client_context(certs.path("ca.crt"))) as sock:  # none given: fine
+            assert request(sock)[0] == 200
+        good = client_context(certs.path("ca.crt"), (certs.path("client.crt"), certs.path("client.key")))
+        with connect(server.port, good) as sock:
+            assert request(sock)[0] == 200
+        stranger = client_context(certs.path("ca.crt"), (certs.path("stranger.crt"), certs.path("stranger.key")))
+        with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+            with connect(server.port, stranger) as sock:
+                request(sock)
+
+
+def test_tls_versions_and_curve_are_enforced(certs, tmp_path):
+    config = tls_config(certs, tmp_path, "  min_version: TLS13\n  curve_preferences: [CurveP384]\n")
+    with Serving(web_config=config) as server:
+        old = client_context(certs.path("ca.crt"))
+        old.maximum_version = ssl.TLSVersion.TLSv1_2
+        with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+            connect(server.port, old).close()
+        with connect(server.port, client_context(certs.path("ca.crt"))) as sock:
+            assert sock.version() == "TLSv1.3" and request(sock)[0] == 200
+
+
+def test_the_connection_table_pushes_out_by_the_start_of_the_wait():
+    from linky_exporter.web.connections import BUSY, IDLE, READING, Connection, ConnectionTable
+
+    pairs = [socket.socketpair() for _ in range(5)]
+    try:
+        table = ConnectionTable(3)
+        a, b, c, d, e = (Connection(left) for left, _ in pairs)
+        assert table.admit(a) and table.admit(b) and table.admit(c)
+        table.set_state(a, BUSY)
+        table.set_state(a, IDLE)  # a's new wait began last
+        table.set_state(b, READING)  # b keeps its place: half a request is no reason to stay
+        assert table.admit(d)  # pushes out b, idle the longest
+        assert b.dropped and not c.dropped and len(table) == 3
+        for connection in (a, c, d):
+            table.set_state(connection, BUSY)
+        assert not table.admit(e)  # all busy: refused
+        assert len(table) == 3 and table.idle_count() == 0
+    finally:
+        for left, right in pairs:
+            left.close()
+            right.close()

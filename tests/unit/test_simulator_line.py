@@ -1,0 +1,99 @@
+"""SimulatedSerial behaves like a pyserial port at the line's pace (driven by a fake clock)."""
+
+from __future__ import annotations
+
+import pytest
+import serial
+
+from linky_exporter.simulator import SimulatedSerial
+from linky_exporter.simulator.line import RX_BUFFER
+
+from ..simulated import decode
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+
+
+def port(url: str, **kwargs) -> tuple[SimulatedSerial, FakeClock]:
+    clock = FakeClock()
+    return SimulatedSerial(url, clock=clock, sleep=clock.sleep, **kwargs), clock
+
+
+def test_read_returns_what_arrived_when_the_timeout_expires():
+    line, clock = port("simulated://standard?start=2024-01-15T12:00", timeout=2.0)
+    data = line.read(100_000)
+    assert clock.slept == pytest.approx(2.0)
+    # 9600 Bd, 10 bits a character: 960 bytes a second, minus the gaps between frames.
+    assert 1850 <= len(data) <= 1920
+    frames, decoder = decode(data)
+    assert decoder.stats.frames_valid >= 1 and decoder.stats.groups_bad_checksum == 0
+
+
+def test_read_blocks_until_size_bytes_without_timeout_and_paces_historique():
+    line, clock = port("simulated://historique?start=2024-01-15T12:00")
+    assert line.baudrate == 1200 and line.timeout is None
+    data = line.read(120)
+    assert len(data) == 120
+    assert clock.slept == pytest.approx(120 * 10 / 1200, abs=0.02)
+
+
+def test_zero_timeout_and_in_waiting():
+    line, clock = port("simulated://standard?start=2024-01-15T12:00", timeout=0)
+    assert line.read(10) == b""  # nothing has crossed the line yet
+    clock.now += 0.5
+    assert 470 <= line.in_waiting <= 480
+    assert 470 <= len(line.read(1000)) <= 480 and line.in_waiting == 0
+    clock.now += 0.1
+    assert line.read(1) != b""
+
+
+def test_a_wrong_baud_rate_reads_garbage_and_the_right_one_recovers():
+    line, clock = port("simulated://standard?start=2024-01-15T12:00", timeout=3.0, baudrate=1200)
+    garbage = line.read(100_000)
+    assert garbage  # a UART at the wrong speed does not read silence
+    assert decode(garbage)[1].stats.frames_valid == 0
+    line.baudrate = 9600
+    line.reset_input_buffer()
+    good = line.read(100_000)
+    assert decode(good)[1].stats.frames_valid >= 2
+    slow, _ = port("simulated://historique?start=2024-01-15T12:00", timeout=5.0, baudrate=9600)
+    assert decode(slow.read(100_000))[1].stats.frames_valid == 0
+
+
+def test_unread_bytes_overflow_the_receive_buffer():
+    line, clock = port("simulated://standard?start=2024-01-15T12:00&speed=1", timeout=0)
+    clock.now += 120
+    assert line.in_waiting == RX_BUFFER
+    assert line.bytes_dropped > 0
+
+
+def test_close_and_silence():
+    line, clock = port("simulated://historique?start=2024-01-15T12:00&scenario=silent&silent_at=5s", timeout=1.0)
+    assert line.is_open
+    before = line.read(10_000)
+    assert before
+    clock.now += 10
+    line.read(10_000)
+    assert line.read(10_000) == b""  # silent: the timeout expires with nothing
+    line.close()
+    assert not line.is_open
+    with pytest.raises(serial.PortNotOpenError):
+        line.read(1)
+
+
+def test_ground_truth_is_reachable_from_the_port():
+    line, clock = port("simulated://standard?start=2024-01-15T12:00&contract=hc", timeout=1.5)
+    frames, _ = decode(line.read(100_000))
+    truth = line.meter.truth()
+    assert truth.import_va >= truth.import_w
+    assert truth.tariff.supplier_index == 2
