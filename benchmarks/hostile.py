@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tests.processes import free_port
 
-from .common import ROOT, cpu_seconds, cpu_share, machine, open_fds, percentile, rss_mb, start_exporter
+from .common import ROOT, cpu_seconds, machine, open_fds, percentile, rss_mb, start_exporter
 
 CAPTURE = ROOT / "tests" / "fixtures" / "hist_mono_tempo_linky__pyteleinfo_captured_frames.tic"
 SOURCE = f"file://{CAPTURE}?pace=fast&loop=1"
