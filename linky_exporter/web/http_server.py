@@ -55,6 +55,10 @@ COLLECT_EVERY = 32
 TLS_READ_BUFFER = 32 * 1024
 #: At shutdown, a connection that has sent nothing yet gets this long to send its request.
 SHUTDOWN_NEW_GRACE_S = 0.5
+#: At shutdown, a keep-alive connection idle between requests is closed after this long:
+#: a request already received by then is answered (then the connection closed) rather
+#: than reset, without holding the exit for every idle Prometheus connection.
+SHUTDOWN_IDLE_SETTLE_S = 0.05
 _LISTEN_BACKLOG = 1024
 _ACCEPT_BATCH = 64  # accepted per wake-up: a flood of connects cannot starve the clients already held
 
@@ -183,14 +187,12 @@ class HttpServer:
         self._accept_ready()  # clients already queued by the kernel connected before the stop: serve them
         self.sock.close()  # new clients are refused from here on
         started = self.loop.time()
-        for connection in self.connections.all():
-            if connection.state == IDLE:  # keep-alive, between requests
-                self.connections.forget(connection)
-                connection.drop()
         while self.connections and self.loop.time() - started < grace:
-            if self.loop.time() - started >= min(SHUTDOWN_NEW_GRACE_S, grace):
+            elapsed = self.loop.time() - started
+            quiet = (NEW, IDLE) if elapsed >= min(SHUTDOWN_NEW_GRACE_S, grace) else (IDLE,)
+            if elapsed >= min(SHUTDOWN_IDLE_SETTLE_S, grace):
                 for connection in self.connections.all():
-                    if connection.state == NEW:
+                    if connection.state in quiet:
                         self.connections.forget(connection)
                         connection.drop()
             await asyncio.sleep(0.01)
@@ -228,11 +230,18 @@ class HttpServer:
         except (asyncio.CancelledError, TimeoutError, OSError, ssl.SSLError, asyncio.IncompleteReadError):
             pass
         finally:
-            self.connections.forget(connection)
             if graceful:
-                writer.close()  # sends what is still buffered, then closes
+                # drain() returns with up to its low-water mark still buffered: wait until
+                # the rest is written, or a stop right after would cut the response's end.
+                writer.close()
+                try:
+                    async with asyncio.timeout(self.read_timeout):
+                        await writer.wait_closed()
+                except (asyncio.CancelledError, TimeoutError, OSError, ssl.SSLError):
+                    writer.transport.abort()
             else:
                 writer.transport.abort()
+            self.connections.forget(connection)
             # The connection and its task refer to each other: without this, each closed
             # connection waits for a full garbage collection.
             connection.task = connection.writer = connection.transport = None
