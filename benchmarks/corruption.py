@@ -1,15 +1,8 @@
-"""How many corrupted values reach /metrics when 2 % of groups are corrupted?
+"""How many corrupted values reach /metrics when 2 % of groups are corrupted? (long form)
 
     python -m benchmarks.corruption [--frames 20000] [--rate 0.02] [--seed 1]
 
-A simulated meter's stream is decoded twice: clean, for the truth, and with
-``rate`` of its groups corrupted (one to three random 7-bit bytes replaced
-inside the group, separators and checksum included), through the exporter's
-own decoder, label table, index guard and per-meter state, at the meter's pace
-(the state's clock is the simulated meter's). After every frame, each exposed
-value is compared with the clean values the meter sent over the freshness
-window: a value the meter never sent is a corrupted value that reached the
-metrics. Targets: 0 for counters; for gauges as few as format checks allow.
+What is done and what is checked: tests/corruption_run.py, shared with the short form in tests/unit/.
 """
 
 from __future__ import annotations
@@ -17,11 +10,12 @@ from __future__ import annotations
 import argparse
 import time
 
+from tests import corruption_run
 from tests.corruption_run import LAYOUTS, run
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=corruption_run.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, default=20_000, help="frames per layout")
     parser.add_argument("--rate", type=float, default=0.02)
     parser.add_argument("--seed", type=int, default=1)

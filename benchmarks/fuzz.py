@@ -1,21 +1,8 @@
-"""Fuzzing the decoder and the state layer with random and mutated real input.
+"""Fuzzing the decoder and the state layer with random and mutated real input (long form).
 
     python -m benchmarks.fuzz --inputs 1000000 [--seed 1]
 
-Each input is random bytes or a window of real captures and simulated streams,
-mutated (bit flips, dropped and inserted bytes, truncations, EOT, wrong
-separators, stray CR/LF/STX/ETX), fed to a FrameDecoder in random chunks. The
-promises checked on every input:
-
-- no exception escapes the decoder or read_frame();
-- the decoder's pending buffer never exceeds its bound;
-- every group it yields is, byte for byte, in the input with a valid checksum;
-
-and through a MeterState fed a long mutated stream whose indexes grow:
-
-- no energy counter ever goes backwards, nor jumps more than the cut-off power
-  allows between two scrapes.
-
+What is done and what is checked: tests/fuzzing.py, shared with the short form in tests/unit/.
 """
 
 from __future__ import annotations
@@ -24,11 +11,12 @@ import argparse
 import resource
 import time
 
+from tests import fuzzing
 from tests.fuzzing import Report, fuzz_counters, fuzz_decoder
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=fuzzing.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inputs", type=int, default=1_000_000)
     parser.add_argument("--counter-frames", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1)

@@ -13,15 +13,17 @@ real Prometheus serving those blocks, at the intervals Prometheus would use.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.processes import free_port
+from tests.processes import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDING_RULES = ROOT / "deploy" / "prometheus" / "rules" / "linky-recording.yml"
@@ -70,45 +72,21 @@ def recorded_blocks(data: Path, evaluation_interval: int) -> Blocks:
     out = data.parent / f"{data.name}-rules"
     shutil.rmtree(out, ignore_errors=True)
     raw = blocks(data)
-    port = free_port()
-    config = data.parent / f"{data.name}.yml"
-    config.write_text("global: {}\n")
-    server = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=10y",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/-/ready", server)
+    with serving(data) as port:
         _run(["promtool", "tsdb", "create-blocks-from", "rules", "--quiet", f"--url=http://127.0.0.1:{port}",
               f"--start={raw.first_ms // 1000}", f"--end={raw.last_ms // 1000}",
               f"--eval-interval={evaluation_interval}s", f"--output-dir={out}", str(RECORDING_RULES)])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return blocks(out)
 
 
 def samples_of(data: Path) -> list[str]:
     """Every sample of a TSDB directory as Prometheus text lines with millisecond timestamps."""
     span = blocks(data)
-    port = free_port()
-    config = data.parent / f"{data.name}.yml"
-    config.write_text("global: {}\n")
-    server = subprocess.Popen(
-        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=10y",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/-/ready", server)
+    with serving(data) as port:
         window = (span.last_ms - span.first_ms) // 1000 + 60
         query = urllib.parse.urlencode({"query": f'{{__name__=~".+"}}[{window}s]', "time": f"{span.last_ms / 1000:.3f}"})
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/query?{query}", timeout=300) as response:
             result = json.load(response)["data"]["result"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     lines = []
     for series in result:
         labels = dict(series["metric"])
@@ -118,21 +96,33 @@ def samples_of(data: Path) -> list[str]:
     return lines
 
 
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
-    import time
+@contextlib.contextmanager
+def serving(data: Path) -> Iterator[int]:
+    """A Prometheus serving the TSDB directory ``data`` on a free port, for as long as the block runs."""
+    port = free_port()
+    config = data.parent / f"{data.name}.yml"
+    config.write_text("global: {}\n")
+    server = subprocess.Popen(
+        ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=10y",
+         f"--web.listen-address=127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/-/ready", server)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+def wait_ready(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    def ready() -> bool:
         if process.poll() is not None:
-            raise RuntimeError(f"prometheus exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready after {timeout} s")
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+
+    wait_for(ready, timeout=timeout, interval=0.2, what=f"{url} to answer")
 
 
 def _run(argv: list[str]) -> None:

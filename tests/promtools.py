@@ -154,18 +154,14 @@ def prometheus_config(
     and evaluation intervals so that a test sees samples and alerts in seconds; the
     rule groups that set their own interval (1m) keep it.
     """
-    text = (DEPLOY / "prometheus.yml").read_text()
-    replacements = {
+    text = shipped("prometheus.yml", {
         '"127.0.0.1:9798"': f'"{exporter}"',
         '"127.0.0.1:9090"': f'"127.0.0.1:{port}"',
         '"127.0.0.1:9093"': f'"{alertmanager}"',
         "scrape_interval: 15s": f"scrape_interval: {interval}",
         "evaluation_interval: 15s": f"evaluation_interval: {interval}",
         "  - rules/*.yml": f"  - {DEPLOY / 'rules'}/*.yml",
-    }
-    for old, new in replacements.items():
-        assert text.count(old) == 1, f"prometheus.yml no longer has exactly one {old!r}"
-        text = text.replace(old, new)
+    })
     if alertmanager is None:
         text = re.sub(r"\nalerting:\n(  .*\n)+", "\n", text)
     return text
@@ -174,15 +170,20 @@ def prometheus_config(
 
 def agent_config(target: str, write_url: str) -> str:
     """deploy/prometheus/agent.yml with its placeholders replaced."""
-    text = (DEPLOY / "agent.yml").read_text()
-    replacements = {
+    return shipped("agent.yml", {
         '["127.0.0.1:9798"]': f'["{target}"]',
         '"http://central.example.org:9090/api/v1/write"': f'"{write_url}"',
         "scrape_interval: 15s": "scrape_interval: 1s",
         "batch_send_deadline: 5s": "batch_send_deadline: 1s",
-    }
+    })
+
+
+def shipped(name: str, replacements: dict[str, str]) -> str:
+    """deploy/prometheus/``name`` with each of ``replacements`` made; each must be there exactly once,
+    so that a change to the shipped file cannot leave a test on the old text."""
+    text = (DEPLOY / name).read_text()
     for old, new in replacements.items():
-        assert text.count(old) == 1, f"agent.yml no longer has exactly one {old!r}"
+        assert text.count(old) == 1, f"{name} no longer has exactly one {old!r}"
         text = text.replace(old, new)
     return text
 

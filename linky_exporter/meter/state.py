@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ..clock_offset import ClockOffset
+from ..metrics import ACTIVE_POWER_WATTS
 from ..samples import FIELD_METRICS, POWER_METRICS, Samples, clock_offset_sample, reading_samples
 from ..tic.framing import Frame, FrameResult
 from ..tic.reading import Reading
@@ -38,6 +39,7 @@ log = logging.getLogger("linky_exporter.meter")
 _BYTES_ONLY_PUBLISH_S = 1.0
 _BURST_METRICS = frozenset(FIELD_METRICS[field] for field in BURST_FIELDS)
 _IMPORT = "import"
+_IMPORT_WATTS = (ACTIVE_POWER_WATTS.name, (_IMPORT,))
 
 
 class MeterState:
@@ -143,7 +145,7 @@ class MeterState:
         self._hold_burst_values(reading, now, fresh)
         clean = not reading.short_frame and not (frame.groups_bad_checksum or frame.groups_malformed or reading.rejected)
         self._values.apply(fresh, now, clean)
-        self._update_readout(reading, now, clean)
+        self._update_readout(reading, now, clean, fresh)
         self._identity.learn_names(reading)
 
     def _apply_energy(self, reading: Reading, clock: float) -> Samples:
@@ -165,14 +167,14 @@ class MeterState:
                     del fresh[key]
             fresh.update(self._values.of_metrics(_BURST_METRICS))
 
-    def _update_readout(self, reading: Reading, now: float, clean: bool) -> None:
+    def _update_readout(self, reading: Reading, now: float, clean: bool, fresh: Samples) -> None:
         va = reading.apparent_power_va.get(_IMPORT)
         if va is not None:
             self._apparent_power = (float(va), now)
         elif clean:
             self._apparent_power = None  # a complete frame without it: it has ended
-        estimate = self._bank.power.estimates().get(_IMPORT)
-        self._active_power = None if estimate is None else (estimate[0], now)
+        watts = fresh.get(_IMPORT_WATTS)  # the estimate the bank just published for this frame
+        self._active_power = None if watts is None else (watts, now)
 
     def _publish(self) -> None:
         self._published_at = time.time()

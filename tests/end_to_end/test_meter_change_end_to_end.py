@@ -44,7 +44,7 @@ from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
 from linky_exporter.tic.reading import read_frame
 
-from ..exporter_process import Exporter, free_port
+from ..exporter_process import Exporter, TcpLine, free_port
 from ..grafana_queries import panel_queries
 from ..promtools import DEPLOY, PrometheusServer, poll
 from ..simulator_process import SimulatedTcp
@@ -76,57 +76,25 @@ BY_INDEX = "linky_energy_imported_by_index_joules_total"
 JUSTIFIED_PENDING = {"LinkyMeterSilent", "LinkyDataMissing", "LinkyExporterDown", "LinkyClockOffset"}
 
 
-class Dongle:
+class Dongle(TcpLine):
     """A relay from a ``simulate --tcp`` line to the exporter: unplugging it drops the
     connection and refuses new ones while the meter keeps sending (its bytes are lost)."""
 
     def __init__(self, upstream: str):
         host, port = upstream.rsplit(":", 1)
-        self.port = free_port()
         self._upstream = socket.create_connection((host, int(port)))
-        self._clients: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._server: socket.socket | None = None
+        super().__init__()
         threading.Thread(target=self._pump, daemon=True).start()
-        self.plug()
-
-    @property
-    def url(self) -> str:
-        return f"socket://127.0.0.1:{self.port}"
 
     def plug(self) -> None:
-        server = socket.socket()
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.port))
-        server.listen()
-        self._server = server
-        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+        self.start()
 
     def unplug(self) -> None:
-        with self._lock:
-            for client in self._clients:
-                client.close()
-            self._clients.clear()
-            server, self._server = self._server, None
-        if server is not None:
-            try:
-                server.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            server.close()
+        self.stop()
 
     def close(self) -> None:
         self.unplug()
         self._upstream.close()
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            with self._lock:
-                self._clients.append(client)
 
     def _pump(self) -> None:
         while True:

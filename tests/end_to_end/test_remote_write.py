@@ -21,7 +21,7 @@ import pytest
 
 from linky_exporter.simulator import SimulatedMeter, parse_url
 from tests.exporter_process import Exporter
-from tests.promtools import DEPLOY, PrometheusServer, agent_config, free_port, poll, prometheus_config
+from tests.promtools import PrometheusServer, agent_config, free_port, poll, prometheus_config, shipped
 
 ARRIVAL_TIMEOUT = 60  # seconds; a bound for the wait, not an assertion on speed
 METER_URL = "simulated://standard?seed=11&start=2025-01-14T18:30"  # dinner time: the house draws power
@@ -52,16 +52,11 @@ def receiver(tmp_path) -> Iterator[PrometheusServer]:
 
 def federation_config(pi: str) -> str:
     """deploy/prometheus/federation.yml pointed at the Pi's Prometheus, every second."""
-    text = (DEPLOY / "federation.yml").read_text()
-    replacements = {
+    return shipped("federation.yml", {
         '["linky-pi:9090"]': f'["{pi}"]',
         "scrape_interval: 1m": "scrape_interval: 1s",
         "evaluation_interval: 1m": "evaluation_interval: 1s",
-    }
-    for old, new in replacements.items():
-        assert text.count(old) == 1, f"federation.yml no longer has exactly one {old!r}"
-        text = text.replace(old, new)
-    return text
+    })
 
 
 def exporter_target(exporter: Exporter) -> str:

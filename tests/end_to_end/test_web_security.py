@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import ssl
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -13,6 +12,7 @@ import bcrypt
 import pytest
 
 from ..captures import fixture_path
+from ..cli_run import run_cli
 from ..exporter_process import Exporter
 
 CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast"
@@ -81,9 +81,6 @@ def test_basic_auth_without_tls(certificate):
 def test_bad_web_config_files_exit_2(tmp_path, content, message):
     path = tmp_path / "web.yml"
     path.write_text(content)
-    result = subprocess.run(
-        [sys.executable, "-m", "linky_exporter.cli", "--tic.source", "/dev/ttyUSB0", "--web.config.file", str(path)],
-        capture_output=True, text=True, timeout=30,
-    )
+    result = run_cli("--tic.source", "/dev/ttyUSB0", "--web.config.file", str(path))
     assert result.returncode == 2
     assert message in result.stderr and "--web.config.file" in result.stderr
