@@ -9,61 +9,18 @@ stops the exporter at start with a message that names it.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from . import durations
-from .host_port import split_host_port
-from .settings_errors import (
-    describe_validation_error,
-    describe_value,
-    undecodable_variable,
-    unknown_environment_variable,
-)
+from .settings_errors import describe_validation_error, describe_value, undecodable_variable, unknown_environment_variable
+from .settings_values import DEFAULT_PORT, Price, parse_duration, split_listen_address
 from .sources.spec import SourceSpec, parse_source, split_sources
 from .tic.framing import Mode
 
-DEFAULT_PORT = 9798
 ENV_PREFIX = "LINKY_EXPORTER_"
-MAX_DURATION_S = 366 * 86400  # longer is a typo, and would overflow timers
-
-
-def parse_duration(value: Any) -> float:
-    """Seconds from ``30s``, ``2m``, ``1h30m``, ``500ms`` or a bare number of seconds (durations.py)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    elif isinstance(value, str) and value.strip():
-        try:
-            seconds = durations.parse_duration(value)
-        except ValueError:
-            raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {value!r}") from None
-    else:
-        raise ValueError(f"expected a duration such as 30s, 2m or 1h30m, got {describe_value(value)}")
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"expected a finite duration above 0 such as 30s, 2m or 1h30m, got {value!r}")
-    if seconds > MAX_DURATION_S:
-        raise ValueError(f"{value!r} is more than a year: give a duration such as 30s, 2m or 1h30m")
-    return seconds
-
-
-def parse_price(value: Any) -> float:
-    """Euros: a finite number >= 0 (a string of one too, as environment variables give)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"expected a price in euros such as 0.1952, got {describe_value(value)}")
-    try:
-        price = float(value)
-    except ValueError:
-        raise ValueError(f"expected a price in euros such as 0.1952 (with a dot), got {value!r}") from None
-    if not math.isfinite(price) or price < 0:
-        raise ValueError(f"expected a finite price in euros, 0 or more, got {value!r}")
-    return price
-
-
-Price = Annotated[float, BeforeValidator(parse_price)]
 
 
 class _Section(BaseModel):
@@ -294,16 +251,3 @@ def load_settings(flags: dict[str, Any], config_file: Path | None) -> Settings:
         raise SettingsError(describe_validation_error(error, Settings, flags, values, config_file, ENV_PREFIX)) from None
     except ValueError as error:  # a value pydantic-settings cannot even decode (bad JSON in a variable)
         raise SettingsError(undecodable_variable(error, ENV_PREFIX)) from None
-
-
-def split_listen_address(address: str) -> tuple[str, int]:
-    """``[host]:port`` (``:9798``, ``127.0.0.1:9798``, ``[::1]:9798``) -> (host, port)."""
-    try:
-        host, port = split_host_port(address)
-    except ValueError:
-        port = None
-    if port is None:
-        raise ValueError(f"{address!r} is not [host]:port, e.g. :{DEFAULT_PORT} or 127.0.0.1:{DEFAULT_PORT}")
-    if not 0 <= port <= 65535:
-        raise ValueError(f"port {port} is out of range")
-    return host, port

@@ -19,7 +19,8 @@ from ..collector import LinkyCollector
 from ..logs import setup_logging
 from ..meter import MeterState
 from ..server import ExporterApp
-from ..settings import Settings, SettingsError, load_settings, split_listen_address
+from ..settings import Settings, SettingsError, load_settings
+from ..settings_values import split_listen_address
 from ..settings_errors import flag_name
 from ..sources.checks import check_sources
 from ..sources.devices import SERVE_CANDIDATES, existing_devices

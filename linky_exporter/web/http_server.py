@@ -9,8 +9,8 @@ connections are held: a new one pushes out the connection idle the longest
 (waiting for a handshake, a request, or between keep-alive requests), and is
 refused if every connection is busy being answered.
 
-bcrypt runs on a thread of its own (see auth.py): wrong passwords queue there
-and never hold an application thread.
+What a complete request gets (method check, basic auth, rate limit, the
+handler) is answer.py's.
 """
 
 from __future__ import annotations
@@ -18,19 +18,15 @@ from __future__ import annotations
 import asyncio
 import asyncio.sslproto
 import functools
-import gc
 import logging
 import socket
 import ssl
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
-from .auth import BasicAuth, parse_basic_authorization
+from .answer import Answerer, Handler
 from .config import WebConfig
 from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
 from .http_protocol import (
-    ALLOWED_METHODS,
     MAX_HEAD_BYTES,
     BadRequest,
     Request,
@@ -39,19 +35,13 @@ from .http_protocol import (
     response_bytes,
     text_response,
 )
-from .ratelimit import RateLimiter
 from .tls import peer_has_allowed_san
 
 log = logging.getLogger(__name__)
 
-Response = tuple[int, list[tuple[str, str]], bytes]
-Handler = Callable[[Request], Response]
-
-APP_THREADS = 4
 DEFAULT_MAX_CONNECTIONS = 64
 DEFAULT_READ_TIMEOUT_S = 10.0
 SHUTDOWN_GRACE_S = 5.0
-COLLECT_EVERY = 32
 TLS_READ_BUFFER = 32 * 1024
 #: At shutdown, a connection that has sent nothing yet gets this long to send its request.
 SHUTDOWN_NEW_GRACE_S = 0.5
@@ -73,12 +63,9 @@ class HttpServer:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         read_timeout: float = DEFAULT_READ_TIMEOUT_S,
     ):
-        self.handler = handler
         self.web_config = web_config or WebConfig()
         self.read_timeout = read_timeout
-        self.auth = BasicAuth(self.web_config.users)
-        limit = self.web_config.rate_limit
-        self.limiter = RateLimiter(limit.interval, limit.burst) if limit.interval > 0 else None
+        self.answerer = Answerer(handler, self.web_config)
         self.extra_headers = list(self.web_config.headers)
         if self.web_config.ssl_context is not None:
             # asyncio reads TLS into a 256 KiB buffer per connection; records are 16 KiB at
@@ -87,11 +74,8 @@ class HttpServer:
         self.sock = _listen(host, port)  # OSError here: the caller says it cannot listen
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, name="http", daemon=True)
-        self._app_pool = ThreadPoolExecutor(APP_THREADS, thread_name_prefix="http-app")
-        self._bcrypt_pool = ThreadPoolExecutor(1, thread_name_prefix="http-bcrypt")
         self.connections = ConnectionTable(max_connections)
         self._closing = False
-        self._closed_since_collect = 0
         self._ready = threading.Event()
 
     @property
@@ -118,8 +102,7 @@ class HttpServer:
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(5)
-            self._app_pool.shutdown(wait=False, cancel_futures=True)
-            self._bcrypt_pool.shutdown(wait=False, cancel_futures=True)
+            self.answerer.shutdown()
         return cut
 
     def connection_count(self) -> int:
@@ -204,21 +187,6 @@ class HttpServer:
             log.warning("stopped with %d request(s) still being answered after %.0f s", cut, grace)
         return cut
 
-    def _collect_now_and_then(self) -> None:
-        """A full garbage collection every COLLECT_EVERY closed connections.
-
-        asyncio leaves reference cycles behind a closed connection (an exception
-        kept with its traceback; a TLS connection keeps 256 KiB of buffers in
-        them). Python collects them only when new long-lived objects reach a
-        quarter of the old ones: hundreds of connections, tens of megabytes.
-        Collecting here keeps memory flat; serve() freezes the objects of the
-        start-up (gc.freeze), so a collection walks only the young ones.
-        """
-        self._closed_since_collect += 1
-        if self._closed_since_collect >= COLLECT_EVERY:
-            self._closed_since_collect = 0
-            gc.collect()
-
     async def _serve(self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connection.task, connection.writer, connection.transport = asyncio.current_task(), writer, writer.transport
         if connection.dropped:
@@ -241,11 +209,7 @@ class HttpServer:
                     writer.transport.abort()
             else:
                 writer.transport.abort()
-            self.connections.forget(connection)
-            # The connection and its task refer to each other: without this, each closed
-            # connection waits for a full garbage collection.
-            connection.task = connection.writer = connection.transport = None
-            self._collect_now_and_then()
+            self.connections.release(connection)
 
     async def _converse(self, connection: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """Serve requests on one connection until it closes. True if the last response was written whole."""
@@ -273,7 +237,7 @@ class HttpServer:
             if request is None:
                 return False
             self.connections.set_state(connection, BUSY)
-            status, headers, body = await self._answer(request)
+            status, headers, body = await self.answerer.answer(request, self.loop)
             close = self._closing or not request.keep_alive
             head_only = request.method == "HEAD"
             writer.write(response_bytes(status, headers + self.extra_headers, body, head_only=head_only, close=close, version=request.version))
@@ -309,30 +273,6 @@ class HttpServer:
     async def _drain(self, writer: asyncio.StreamWriter) -> None:
         async with asyncio.timeout(self.read_timeout):  # a client that reads nothing holds no slot for ever
             await writer.drain()
-
-    async def _answer(self, request: Request) -> Response:
-        if request.method not in ALLOWED_METHODS:
-            status, headers, body = text_response(405, f"Method {request.method} not allowed: use GET or HEAD")
-            return status, [*headers, ("Allow", "GET, HEAD")], body
-        if self.auth and not await self._authorised(request):
-            status, headers, body = text_response(401)
-            return status, [*headers, ("WWW-Authenticate", 'Basic realm="linky-exporter"')], body
-        if self.limiter is not None and not self.limiter.allow():
-            return text_response(429)
-        try:
-            return await self.loop.run_in_executor(self._app_pool, self.handler, request)
-        except Exception:  # a bug of ours: one 500 and its traceback in the log, the server goes on
-            log.exception("error answering %s %s", request.method, request.path)
-            return text_response(500)
-
-    async def _authorised(self, request: Request) -> bool:
-        credentials = parse_basic_authorization(request.headers.get("authorization"))
-        if credentials is None:
-            return False
-        verdict = self.auth.cached(*credentials)
-        if verdict is None:
-            verdict = await self.loop.run_in_executor(self._bcrypt_pool, self.auth.verify, *credentials)
-        return verdict
 
 
 def _listen(host: str, port: int) -> socket.socket:

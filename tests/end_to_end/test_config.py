@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from linky_exporter.settings import SettingsError, load_settings, parse_duration
+from linky_exporter.settings import SettingsError, load_settings
+from linky_exporter.settings_values import parse_duration
 from linky_exporter.sources.spec import SourceKind, parse_source
 
 from ..cli_run import run_cli

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from linky_exporter.durations import parse_duration
-from linky_exporter.settings import parse_duration as flag_duration
+from linky_exporter.settings_values import parse_duration as flag_duration
 from linky_exporter.simulator.timespec import parse_duration as url_duration
 
 
