@@ -82,9 +82,9 @@ def simulate(url: str, seconds: float, scrape_s: float = SCRAPE_S) -> Run:
         since = emission.sim_ms / 1000 - start_s
         if since > seconds:
             break
-        frames = FrameDecoder().feed(emission.data)
+        frames = FrameDecoder(stats=state.decoder_stats).feed(emission.data)
         pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames]
-        state.record_chunk(len(emission.data), pairs, clock=since, now=since)
+        state.record_chunk(pairs, clock=since, now=since)
         truth = meter.truth()
         run.frame_at.append(since)
         run.frame_truth.append(float(truth.import_w))

@@ -125,9 +125,9 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
         # frames fully received before the scrape
         while start_s + emission.end_us / 1e6 <= next_scrape:
             received = start_s + emission.end_us / 1e6
-            frames = FrameDecoder().feed(emission.data)
+            frames = FrameDecoder(stats=state.decoder_stats).feed(emission.data)
             pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames]
-            state.record_chunk(len(emission.data), pairs, received, now=received)
+            state.record_chunk(pairs, received, now=received)
             emission = transmitter.next_emission()
         now[0] = next_scrape
         exposition = render(registry, target)

@@ -71,7 +71,7 @@ def clean_values(reading_frame, now: float) -> dict[SampleKey, float]:
     """What an uncorrupted frame received at ``now`` says, as the exporter would expose it
     (the meter's clock is exposed as an offset from the time of reception)."""
     state = MeterState("truth", stale_after=1e9)
-    state.record_chunk(0, [(reading_frame, read_frame(reading_frame))], clock=now, now=now)
+    state.record_chunk([(reading_frame, read_frame(reading_frame))], clock=now, now=now)
     values = {key: value for key, (value, _) in state.snapshot.samples.items()}
     reading = read_frame(reading_frame)
     serial = reading.serial
@@ -103,7 +103,7 @@ def run(layout: str, frames: int, rate: float, seed: int) -> Outcome:
         outcome.frames += 1
         outcome.groups += clean.groups_valid
         outcome.groups_corrupted += corrupted
-        decoded = FrameDecoder().feed(damaged)
+        decoded = FrameDecoder(stats=state.decoder_stats).feed(damaged)
         pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in decoded]
         for frame, reading in pairs:
             if reading is not None:
@@ -113,7 +113,7 @@ def run(layout: str, frames: int, rate: float, seed: int) -> Outcome:
                 )
         if corrupted == 0 and not any(f.result is FrameResult.VALID for f, _ in pairs):
             outcome.frames_valid_lost += 1
-        state.record_chunk(len(damaged), pairs, clock=sim_s, now=sim_s)
+        state.record_chunk(pairs, clock=sim_s, now=sim_s)
         for key, (value, _) in state.snapshot.samples.items():
             if value in recent.get(key, ()) or key[0] in DERIVED:
                 continue

@@ -15,7 +15,7 @@ def fed_state(name: str = "linky", now: float = 1000.0, **kwargs) -> MeterState:
     """A meter (stale after 30 s) that received the whole historique capture at ``now``."""
     state = MeterState(name, stale_after=30, **kwargs)
     data = fixture_path(CAPTURE).read_bytes()
-    frames = FrameDecoder().feed(data)
+    frames = FrameDecoder(stats=state.decoder_stats).feed(data)
     pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames]
-    state.record_chunk(len(data), pairs, clock=now, now=now)
+    state.record_chunk(pairs, clock=now, now=now)
     return state

@@ -146,7 +146,7 @@ def fuzz_counters(frames: int, seed: int, report: Report) -> None:
     for url in ("simulated://standard?phases=3&contract=tempo&speed=30", "simulated://historique?contract=hc&speed=30"):
         stream = generate(f"{url}&seed={seed}&start=2024-01-10T19:00", frames)
         state = MeterState("fuzz", stale_after=3600)
-        decoder = FrameDecoder()
+        decoder = FrameDecoder(stats=state.decoder_stats)
         last: dict = {}
         clock = 0.0
         max_va = 3 * 90 * 240  # above anything the simulated meters can draw
@@ -155,7 +155,7 @@ def fuzz_counters(frames: int, seed: int, report: Report) -> None:
             clock += 30.0  # a frame's worth of simulated time
             try:
                 pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in decoder.feed(chunk + b"\x03")]
-                state.record_chunk(len(chunk), pairs, clock=clock, now=clock)
+                state.record_chunk(pairs, clock=clock, now=clock)
             except Exception as error:
                 report.failures.append(f"state layer: {type(error).__name__}: {error}")
                 continue

@@ -54,6 +54,8 @@ def decode_stream(stream: BinaryIO, out, err) -> int:
         "groups_bad_checksum": stats.groups_bad_checksum,
         "groups_malformed": stats.groups_malformed,
         "frames_interrupted": stats.frames_interrupted,
+        "frames_overflowed": stats.frames_overflowed,  # longer than a frame can be: no STX/ETX seen
+        "stray_bytes": stats.stray_bytes,  # outside any frame, or noise between groups
     }
     print(json.dumps(counts), file=err)
     return 0

@@ -1,15 +1,18 @@
 """The exporter's own counters for one meter's source: bytes, frames, groups, connections, modes.
 
-Frames and groups are counted by the decoder's own ``DecoderStats.count`` (tic/framing.py),
-so ``linky-exporter decode`` and the served counters cannot disagree. They belong to the
-source, not to the meter: a change of meter does not reset them.
+Bytes, frames and groups are the decoder's own statistics (``DecoderStats``,
+tic/framing.py): every decoder the source's reader makes counts into
+``decoded``, so ``linky-exporter decode`` and the served counters cannot
+disagree. Only what the decoder cannot know is counted here: groups refused
+by the label table or the index guard. The counters belong to the source, not
+to the meter: a change of meter does not reset them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from ..tic.framing import DecoderStats, Frame, FrameResult
+from ..tic.framing import DecoderStats, FrameResult
 from ..tic.reading import Reading
 
 #: The ``result`` values of linky_exporter_groups_total that are not "valid": groups lost or refused.
@@ -18,17 +21,15 @@ GROUP_ERRORS = ("checksum_error", "malformed", "rejected_value")
 
 class SourceCounters:
     def __init__(self) -> None:
-        self.decoded = DecoderStats()  # bytes, frames and groups as the decoder counts them
+        self.decoded = DecoderStats()  # the source's decoders count bytes, frames and groups here
         self.label_rejected = 0  # groups with a good checksum whose value the label table refused
         self.guard_rejected = 0  # energy values the index guard refused
         self.reconnects = 0
         self.connected = False
         self.mode_detections: Counter[str] = Counter()
 
-    def count_frame(self, frame: Frame, reading: Reading | None) -> None:
-        self.decoded.count(frame)
-        if reading is not None:
-            self.label_rejected += len(reading.rejected)
+    def count_rejected(self, reading: Reading) -> None:
+        self.label_rejected += len(reading.rejected)
 
     def frames(self) -> dict[str, int]:
         decoded = self.decoded

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from ..clock_offset import ClockOffset
 from ..metrics import ACTIVE_POWER_WATTS
 from ..samples import FIELD_METRICS, POWER_METRICS, Samples, clock_offset_sample, reading_samples
-from ..tic.framing import Frame, FrameResult
+from ..tic.framing import DecoderStats, Frame, FrameResult
 from ..tic.reading import Reading
 from ..tic.short_frames import BURST_FIELDS, in_burst
 from .counters import SourceCounters
@@ -57,6 +57,12 @@ class MeterState:
         self._start_new_meter()
         self.snapshot = self._build_snapshot()
 
+    @property
+    def decoder_stats(self) -> DecoderStats:
+        """The totals this meter's decoders count into (``FrameDecoder(stats=...)``): the
+        served bytes, frames and groups are read from them, never counted twice."""
+        return self._counters.decoded
+
     # -- writer side (the reader thread) -------------------------------------------
 
     def record_connected(self, connected: bool) -> None:
@@ -73,16 +79,14 @@ class MeterState:
         self.reset_power()
         self._publish()
 
-    def record_chunk(
-        self, size: int, frames: list[tuple[Frame, Reading | None]], clock: float, now: float | None = None
-    ) -> None:
-        """Count a chunk of ``size`` bytes and its frames; apply the readings of valid ones.
+    def record_chunk(self, frames: list[tuple[Frame, Reading | None]], clock: float, now: float | None = None) -> None:
+        """Apply the readings of a chunk's valid frames (decoded by a decoder counting into
+        ``decoder_stats``), and publish what changed.
 
         ``clock`` is the source's time in seconds (wall, simulated, or time on
         the wire for a fast replay): the index guard measures elapsed time with it.
         """
         now = time.time() if now is None else now
-        self._counters.decoded.bytes += size
         if not frames:
             # Bytes alone are published at most once a second (this is the reader's
             # hot path); the reader's idle reads publish the rest after that second.
@@ -90,8 +94,8 @@ class MeterState:
                 self._publish()
             return
         for frame, reading in frames:
-            self._counters.count_frame(frame, reading)
             if frame.result is FrameResult.VALID and reading is not None:
+                self._counters.count_rejected(reading)
                 self._apply(reading, frame, clock, now)
         self._publish()
 

@@ -94,27 +94,33 @@ class MeterReader(threading.Thread):
 
     def _read(self, line: Line) -> None:
         session = LineSession(
-            line, self.detector, self.mode, self.stop_event.wait, clock=self._clock, framed=self._framed
+            line,
+            self.detector,
+            self.mode,
+            self.stop_event.wait,
+            clock=self._clock,
+            framed=self._framed,
+            stats=self.state.decoder_stats,
         )
         try:
             while not self.stop_event.is_set():
                 chunk = session.read()
                 self.connection_log.connected()
-                self._record(chunk.data, chunk.frames, chunk.clock)
+                self._record(chunk.frames, chunk.clock)
                 if chunk.detection is not None:
                     self._announce(chunk.detection.mode, chunk.detection.kind)
         except EOFError:
-            self._record(b"", session.flush(), session.clock)
+            self._record(session.flush(), session.clock)
             self.state.flush()
             raise
         finally:
             self._clock, self._framed = session.clock, session.framed
 
-    def _record(self, chunk: bytes, frames: list[Frame], clock: float) -> None:
+    def _record(self, frames: list[Frame], clock: float) -> None:
         pairs: list[tuple[Frame, Reading | None]] = [
             (frame, read_frame(frame) if frame.result is FrameResult.VALID else None) for frame in frames
         ]
-        self.state.record_chunk(len(chunk), pairs, clock)
+        self.state.record_chunk(pairs, clock)
 
     def _announce(self, mode: Mode, kind: str) -> None:
         if kind == "detected":

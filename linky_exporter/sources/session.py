@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..tic.framing import Frame, FrameDecoder, FrameResult, Mode
+from ..tic.framing import DecoderStats, Frame, FrameDecoder, FrameResult, Mode
 from .autodetect import Detection, ModeDetector
 from .line import Line
 from .serial_line import FIRST_FRAME_PAUSE_S, IDLE_WAIT_S, READ_PAUSE_S, READ_SIZE
@@ -40,9 +40,10 @@ class LineSession:
 
     ``detector`` picks the speed (None: the line stays at the speed it was
     opened at); ``decoder_mode`` fixes the decoder's mode (None: either).
-    ``clock`` and ``framed`` carry over from an earlier session on the same
-    source (a reconnection): the source's clock goes on, and once a valid frame
-    has been read, reads pause longer.
+    ``clock``, ``framed`` and ``stats`` carry over from an earlier session on
+    the same source (a reconnection): the source's clock goes on, once a valid
+    frame has been read reads pause longer, and every decoder of the session
+    counts into ``stats`` (default: the session's own).
     """
 
     def __init__(
@@ -53,12 +54,14 @@ class LineSession:
         pause: Pause = time.sleep,
         clock: float = 0.0,
         framed: bool = False,
+        stats: DecoderStats | None = None,
     ):
         self.line = line
         self.detector = detector
         self.decoder_mode = decoder_mode
         self.pause = pause
-        self.decoder = FrameDecoder(mode=decoder_mode)
+        self.stats = DecoderStats() if stats is None else stats
+        self.decoder = FrameDecoder(mode=decoder_mode, stats=self.stats)
         self.clock = clock
         self.framed = framed
         self._last = time.monotonic()
@@ -90,7 +93,7 @@ class LineSession:
         if detector is None or self.line.baudrate == detector.baudrate:
             return False
         self.line.baudrate = detector.baudrate
-        self.decoder = FrameDecoder(mode=self.decoder_mode)  # a half-read frame at the old speed is noise
+        self.decoder = FrameDecoder(mode=self.decoder_mode, stats=self.stats)  # a half-read frame at the old speed is noise
         return True
 
 

@@ -36,7 +36,9 @@ _FRAME_CHARACTERS = b"\n\r" + bytes(range(0x20, 0x7F))
 
 @dataclass(slots=True)
 class DecoderStats:
-    """Running totals since the decoder was created (or, in the exporter, since the meter's source was set up)."""
+    """Running totals of one decoder, or of every decoder a source has had: the exporter's
+    source counters are these (a new decoder after a change of speed or a reconnection
+    is given the source's totals to go on with)."""
 
     bytes: int = 0
     frames_valid: int = 0
@@ -49,8 +51,7 @@ class DecoderStats:
     stray_bytes: int = 0
 
     def count(self, frame: Frame) -> None:
-        """Count one emitted frame and its groups. The exporter's own counters
-        (meter/counters.py) count with this too, so both always agree."""
+        """Count one emitted frame and its groups."""
         if frame.result is FrameResult.VALID:
             self.frames_valid += 1
         elif frame.result is FrameResult.INTERRUPTED:
@@ -72,12 +73,15 @@ class FrameDecoder:
 
     ``mode`` fixes the accepted mode; groups of the other mode are then malformed.
     With ``mode=None`` a frame takes the mode of its first valid group.
+    ``stats`` are the totals to count into (default: new ones).
     """
 
-    def __init__(self, mode: Mode | None = None, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES):
+    def __init__(
+        self, mode: Mode | None = None, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES, stats: DecoderStats | None = None
+    ):
         self.mode = mode
         self.max_frame_bytes = max_frame_bytes
-        self.stats = DecoderStats()
+        self.stats = DecoderStats() if stats is None else stats
         self._pending = bytearray()
         # True once STX opened the pending fragment; False while we do not know
         # where the pending bytes started (start of stream, after ETX, after a drop).

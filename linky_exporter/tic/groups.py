@@ -23,11 +23,10 @@ _new_group = tuple.__new__
 def check_groups(pieces: list[bytes], texts: list[str], suspect: bool, tabs: bool, frame: Frame) -> None:
     """Validate each group (layout, then checksum, then content) into ``frame``.
 
-    ``pieces`` and ``texts`` are the same groups, without LF and CR, as bytes
-    (for the checksum) and as text (for the fields). ``suspect`` says that the
-    frame holds control characters somewhere (HT aside), so each group must be
-    searched for them; ``tabs`` that it holds an HT, which a historique group must not. This loop is the decoder's hot path: about a million
-    groups a second go through it when a capture is replayed.
+    ``pieces`` and ``texts`` are the same groups without LF and CR, as bytes (for
+    the checksum) and as text (for the fields). ``suspect``: the frame holds a
+    control character other than HT somewhere, so each group is searched for one;
+    ``tabs``: it holds an HT, which a historique group must not.
     """
     groups = frame.groups
     mode = frame.mode
@@ -51,8 +50,7 @@ def check_groups(pieces: list[bytes], texts: list[str], suspect: bool, tabs: boo
             if (tabs and "\t" in text) or (suspect and _NOT_PRINTABLE_OR_HT.search(piece)):
                 malformed += 1
                 continue
-            horodate = None
-            group_mode = historique
+            horodate, group_mode = None, historique
         elif separator == HT:
             fields = text[:-2].split("\t")
             if len(fields) == 2:
@@ -74,17 +72,14 @@ def check_groups(pieces: list[bytes], texts: list[str], suspect: bool, tabs: boo
         else:
             malformed += 1
             continue
-        if mode is not group_mode:
-            if mode is None:
-                mode = group_mode
-            else:
-                malformed += 1  # the other mode's separator: not this frame's
-                continue
+        if mode is None:
+            mode = group_mode
+        elif mode is not group_mode:
+            malformed += 1  # the other mode's separator: not this frame's
+            continue
         valid += 1
         groups[label] = _new_group(Group, (data, horodate))
-    frame.mode = mode
-    frame.groups_valid = valid
-    frame.groups_bad_checksum = bad_checksum
+    frame.mode, frame.groups_valid, frame.groups_bad_checksum = mode, valid, bad_checksum
     frame.groups_malformed += malformed
 
 

@@ -10,7 +10,10 @@ import pytest
 
 from ..captures import all_capture_paths, fixture_path, require_shared
 
-COUNT_KEYS = {"frames_valid", "frames_invalid", "groups_valid", "groups_bad_checksum", "groups_malformed"}
+COUNT_KEYS = {
+    "frames_valid", "frames_invalid", "groups_valid", "groups_bad_checksum", "groups_malformed",
+    "frames_interrupted", "frames_overflowed", "stray_bytes",
+}
 
 
 def decode(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
@@ -35,6 +38,17 @@ def test_decode_file_prints_frames_and_counts():
     counts = json.loads(result.stderr)
     assert COUNT_KEYS <= set(counts)
     assert counts["frames_valid"] == 10 and counts["groups_valid"] == 160
+    assert counts["frames_overflowed"] == 0
+
+
+def test_decode_counts_overflowed_frames_and_stray_bytes():
+    noise = b"\x00" * 5 + b"x" * 9000  # no STX/ETX for more than a frame can hold
+    frame = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
+    first = frame[frame.index(b"\x02") : frame.index(b"\x03") + 1]
+    result = decode("-", stdin=noise + first + b"\r\n")
+    counts = json.loads(result.stderr)
+    assert counts["frames_overflowed"] == 1 and counts["frames_invalid"] == 1
+    assert counts["frames_valid"] == 1 and counts["stray_bytes"] > 0
 
 
 def test_decode_stdin_strips_outer_spaces_and_keeps_horodates():

@@ -148,8 +148,8 @@ def feed(state: MeterState, transmitter: Transmitter, count: int, damage=None) -
         emission = transmitter.next_emission()
         data = damage(n, emission.data) if damage else emission.data
         now = emission.sim_ms / 1000
-        frames = FrameDecoder().feed(data)
-        state.record_chunk(len(data), [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames], clock=now, now=now)
+        frames = FrameDecoder(stats=state.decoder_stats).feed(data)
+        state.record_chunk([(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames], clock=now, now=now)
         seen.append(state.snapshot.fresh_samples(now))
     return seen
 

@@ -49,7 +49,7 @@ def test_the_meter_state_exposes_the_offset_of_a_simulated_meter():
     for _ in range(300):
         emission = transmitter.next_emission()
         received = start + emission.end_us / 1e6 + 60.0  # the exporter's clock is a minute ahead
-        frames = FrameDecoder().feed(emission.data)
-        state.record_chunk(len(emission.data), [(f, read_frame(f)) for f in frames], clock=received, now=received)
+        frames = FrameDecoder(stats=state.decoder_stats).feed(emission.data)
+        state.record_chunk([(f, read_frame(f)) for f in frames], clock=received, now=received)
         seen.add(state.snapshot.fresh_samples(received)[OFFSET])
     assert len(seen) == 1 and abs(seen.pop() + 60) <= 1.5

@@ -22,17 +22,17 @@ def feed_emissions(state: MeterState, url: str, count: int, speed: float = 1.0) 
     for _ in range(count):
         emission = transmitter.next_emission()
         now = emission.start_us / 1e6
-        decoder = FrameDecoder()
+        decoder = FrameDecoder(stats=state.decoder_stats)
         frames = decoder.feed(emission.data)
-        state.record_chunk(len(emission.data), [(f, read_frame(f)) for f in frames], clock=now * speed, now=now)
+        state.record_chunk([(f, read_frame(f)) for f in frames], clock=now * speed, now=now)
         seen.append(state.snapshot.fresh_samples(now))
     return seen
 
 
 def feed_bytes(state: MeterState, data: bytes, now: float, clock: float | None = None) -> None:
-    frames = FrameDecoder().feed(data)
+    frames = FrameDecoder(stats=state.decoder_stats).feed(data)
     pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames]
-    state.record_chunk(len(data), pairs, clock=now if clock is None else clock, now=now)
+    state.record_chunk(pairs, clock=now if clock is None else clock, now=now)
 
 
 def test_measurements_disappear_after_stale_after_and_up_goes_to_0():
@@ -126,14 +126,18 @@ def test_each_change_publishes_a_new_snapshot_and_leaves_the_old_one_as_it_was()
 def test_the_source_counters_are_the_decoders_own_and_survive_a_change_of_meter():
     data = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
     damaged = data.replace(b"PAPP 02840 /", b"PAPP 02840 X", 1)
-    decoder = FrameDecoder()
-    frames = decoder.feed(damaged) + decoder.flush()
     state = MeterState("linky", stale_after=30)
-    pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames]
-    state.record_chunk(len(damaged), pairs, clock=1000.0, now=1000.0)
-    snap, stats = state.snapshot, decoder.stats
-    assert snap.bytes == stats.bytes == len(damaged)
+    # Two decoders, as after a change of speed or a reconnection: both count into the source's totals.
+    middle = damaged.index(b"PTEC", len(damaged) // 2)  # inside a frame
+    first, second = (FrameDecoder(stats=state.decoder_stats) for _ in range(2))
+    for decoder, part in ((first, damaged[:middle]), (second, damaged[middle:])):
+        frames = decoder.feed(part) + decoder.flush()
+        state.record_chunk([(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames], 1000.0, 1000.0)
+    snap, stats = state.snapshot, state.decoder_stats
+    assert first.stats is second.stats is stats
+    assert snap.bytes == len(damaged)
     assert snap.frames == {"valid": stats.frames_valid, "invalid": stats.frames_invalid, "interrupted": stats.frames_interrupted}
+    assert snap.frames["invalid"] == 2  # the frame cut in two by the change of decoder
     assert snap.groups == {"valid": stats.groups_valid, "checksum_error": 1, "malformed": stats.groups_malformed, "rejected_value": 0}
     state._start_new_meter()
     state.flush()

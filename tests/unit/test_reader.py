@@ -78,19 +78,23 @@ class _TwoSpeedLine:
         return None
 
 
-def test_a_session_follows_the_detected_speed_and_keeps_the_sources_clock():
+def test_a_session_follows_the_detected_speed_and_keeps_the_sources_clock_and_counts():
     from linky_exporter.simulator import generate
     from linky_exporter.sources.autodetect import ModeDetector
     from linky_exporter.sources.session import LineSession
-    from linky_exporter.tic.framing import FrameResult
+    from linky_exporter.tic.framing import DecoderStats, FrameResult
 
     line = _TwoSpeedLine(generate("simulated://standard?seed=2&start=2024-01-15T12:00", 3))
-    session = LineSession(line, ModeDetector(None, time.monotonic()), pause=lambda _: None, clock=50.0)
-    valid = switched = 0
+    totals = DecoderStats(bytes=7, frames_valid=1)  # what an earlier session on the source counted
+    session = LineSession(line, ModeDetector(None, time.monotonic()), pause=lambda _: None, clock=50.0, stats=totals)
+    valid = switched = read = 0
     for _ in range(20):
         chunk = session.read()
         switched += chunk.switched
+        read += len(chunk.data)
         valid += sum(frame.result is FrameResult.VALID for frame in chunk.frames)
+    # The decoder made at the change of speed counts on into the source's totals.
+    assert session.decoder.stats is totals and totals.bytes == 7 + read and totals.frames_valid == 1 + valid
     assert line.baudrate == 9600 and switched == 1
     assert valid >= 2 and session.framed
     assert session.clock == 50.0 + 20 * 100.0  # the line's clock, carried over from 50 s
