@@ -22,8 +22,9 @@ from collections.abc import Callable
 
 import serial
 
-from ..sources.pacing import BITS_PER_CHARACTER, LinePacer
+from ..sources.pacing import BITS_PER_CHARACTER
 from .config import SimulatorConfig
+from .pacing import PacedEmissions
 from .transmitter import Transmitter
 from .uart import misread
 from .url import parse_url
@@ -54,10 +55,8 @@ class SimulatedSerial:
         self.bytesize, self.parity, self.stopbits = 7, serial.PARITY_EVEN, 1
         self._clock = clock
         self._sleep = sleep
-        self._pacer = LinePacer(clock)
+        self._line = PacedEmissions(self.transmitter, clock)
         self._rx = bytearray()
-        self._emission = None
-        self._sent = 0  # bytes of the current emission already on the line
         self.bytes_dropped = 0
         self.is_open = True
 
@@ -67,7 +66,7 @@ class SimulatedSerial:
         """Simulated seconds since the port was opened (the ``Line`` clock): the
         exporter's index guard measures elapsed time with it, since energy grows
         ``speed`` times faster than the wall clock."""
-        return self._pacer.elapsed_s() * self.config.speed
+        return self._line.pacer.elapsed_s() * self.config.speed
 
     def wait_fd(self) -> None:
         return None  # paced by its own reads
@@ -95,7 +94,7 @@ class SimulatedSerial:
                 return self._take(size)
             # Wait about as long as the missing bytes take to arrive, within the timeout.
             wait = max(0.002, (size - len(self._rx)) * BITS_PER_CHARACTER / self.baudrate)
-            if self.transmitter.silent and self._emission is None:
+            if self._line.silent:
                 wait = 0.1
             if deadline is not None:
                 wait = min(wait, deadline - now)
@@ -134,22 +133,8 @@ class SimulatedSerial:
 
     def _pump(self) -> None:
         """Move into the receive buffer every byte that has reached the reader by now."""
-        transmitter = self.transmitter
-        while True:
-            if self._emission is None:
-                self._emission = transmitter.next_emission()
-                self._sent = 0
-                if self._emission is None:
-                    return  # silent for good
-            emission = self._emission
-            arrived = min(len(emission.data), self._pacer.arrived(emission.start_us, emission.baud))
-            if arrived > self._sent:
-                chunk = emission.data[self._sent : arrived]
-                self._receive(chunk, emission.baud)
-                self._sent = arrived
-            if self._sent < len(emission.data):
-                return
-            self._emission = None
+        for chunk, line_baud in self._line.arrived():
+            self._receive(chunk, line_baud)
 
     def _receive(self, chunk: bytes, line_baud: int) -> None:
         self._rx += misread(chunk, line_baud, int(self.baudrate))

@@ -97,3 +97,29 @@ def test_ground_truth_is_reachable_from_the_port():
     truth = line.meter.truth()
     assert truth.import_va >= truth.import_w
     assert truth.tariff.supplier_index == 2
+
+
+def test_a_paced_stream_gives_the_generated_bytes_each_once_it_has_arrived():
+    # The stream a pty or TCP client gets (simulate) walks the emissions as the port does.
+    from itertools import accumulate
+
+    from linky_exporter.simulator import generate
+    from linky_exporter.simulator.pacing import SLICE_S, paced_chunks
+    from linky_exporter.simulator.transmitter import Transmitter
+    from linky_exporter.simulator.url import parse_url
+
+    url = "simulated://historique?seed=3&start=2024-01-10T12:00&scenario=mode_switch&switch_at=4s"
+    transmitter = Transmitter(parse_url(url))
+    emissions = [transmitter.next_emission() for _ in range(8)]
+    assert len({emission.baud for emission in emissions}) == 2
+    clock = FakeClock()
+    chunks, released = [], []  # (line time, bytes out so far) after each chunk
+    for chunk in paced_chunks(Transmitter(parse_url(url)), clock=clock, wait=clock.sleep, frames=8):
+        chunks.append(chunk)
+        released.append((clock.now - 1000.0, sum(map(len, chunks))))
+    assert b"".join(chunks) == generate(url, 8)  # both speeds, nothing lost, nothing twice
+    assert len(chunks) > 8 * 5  # in slices, not a frame at a time
+    # Each frame's last byte is out once it has arrived, and at most a slice later.
+    for emission, size in zip(emissions, accumulate(len(emission.data) for emission in emissions)):
+        out_at = next(at for at, total in released if total >= size)
+        assert emission.end_us / 1e6 <= out_at + 1e-9 <= emission.end_us / 1e6 + SLICE_S + 0.01
