@@ -51,10 +51,22 @@ def same_output(path: Path) -> bool:
     return outputs[0] == outputs[1] and outputs[0].count(b"\n") > 0
 
 
-def row(name: str, path: Path, repeat: int) -> str:
-    decode_s, minimal_s = cpu_s([*DECODE, str(path)], repeat), cpu_s([*MINIMAL, str(path)], repeat)
-    size_mb = os.path.getsize(path) / 1e6
-    return f"{name:24s} {size_mb:5.1f} {decode_s:9.3f} {minimal_s:10.3f} {decode_s / minimal_s:6.2f}"
+def measure(frames: int, repeat: int) -> list[tuple[str, float, float, float]]:
+    """(capture, MB, decode CPU s, minimal CPU s) for the empty file, then each capture."""
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        empty = Path(folder) / "empty.tic"
+        empty.write_bytes(b"")
+        paths = {"start-up (empty file)": empty}
+        for name, url in CAPTURES.items():
+            path = paths[name] = Path(folder) / f"{name.replace(' ', '_')}.tic"
+            path.write_bytes(generate(f"{url}&seed=1&start=2024-01-10T12:00", frames))
+            if not same_output(path):
+                raise SystemExit(f"{name}: decode and the minimal parser print different lines")
+        for name, path in paths.items():
+            size_mb = os.path.getsize(path) / 1e6
+            rows.append((name, size_mb, cpu_s([*DECODE, str(path)], repeat), cpu_s([*MINIMAL, str(path)], repeat)))
+    return rows
 
 
 def main() -> None:
@@ -62,17 +74,9 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        empty = Path(folder) / "empty.tic"
-        empty.write_bytes(b"")
-        print(f"{'capture':24s} {'MB':>5s} {'decode s':>9s} {'minimal s':>10s} {'ratio':>6s}")
-        print(row("start-up (empty file)", empty, args.repeat))
-        for name, url in CAPTURES.items():
-            path = Path(folder) / f"{name.replace(' ', '_')}.tic"
-            path.write_bytes(generate(f"{url}&seed=1&start=2024-01-10T12:00", args.frames))
-            if not same_output(path):
-                raise SystemExit(f"{name}: decode and the minimal parser print different lines")
-            print(row(name, path, args.repeat))
+    print(f"{'capture':24s} {'MB':>5s} {'decode s':>9s} {'minimal s':>10s} {'ratio':>6s}")
+    for name, size_mb, decode_s, minimal_s in measure(args.frames, args.repeat):
+        print(f"{name:24s} {size_mb:5.1f} {decode_s:9.3f} {minimal_s:10.3f} {decode_s / minimal_s:6.2f}")
 
 
 if __name__ == "__main__":
