@@ -19,12 +19,12 @@ import asyncio
 import asyncio.sslproto
 import functools
 import logging
-import socket
 import ssl
 import threading
 
 from .answer import Answerer, Handler
 from .config import WebConfig
+from .listener import HANDSHAKE_SETTLE_S, LISTEN_BACKLOG, listen, stop_taking_new_clients
 from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
 from .http_protocol import (
     MAX_HEAD_BYTES,
@@ -49,7 +49,6 @@ SHUTDOWN_NEW_GRACE_S = 0.5
 #: a request already received by then is answered (then the connection closed) rather
 #: than reset, without holding the exit for every idle Prometheus connection.
 SHUTDOWN_IDLE_SETTLE_S = 0.05
-_LISTEN_BACKLOG = 1024
 _ACCEPT_BATCH = 64  # accepted per wake-up: a flood of connects cannot starve the clients already held
 
 class HttpServer:
@@ -71,7 +70,7 @@ class HttpServer:
             # asyncio reads TLS into a 256 KiB buffer per connection; records are 16 KiB at
             # most and requests a few hundred bytes: 32 KiB holds 64 connections in 2 MiB, not 16.
             asyncio.sslproto.SSLProtocol.max_size = TLS_READ_BUFFER
-        self.sock = _listen(host, port)  # OSError here: the caller says it cannot listen
+        self.sock = listen(host, port)  # OSError here: the caller says it cannot listen
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, name="http", daemon=True)
         self.connections = ConnectionTable(max_connections)
@@ -123,9 +122,9 @@ class HttpServer:
             self.loop.close()
             self.sock.close()
 
-    def _accept_ready(self) -> None:
-        """Accept what the kernel has queued; each connection then lives in a task of its own."""
-        for _ in range(_ACCEPT_BATCH):
+    def _accept_ready(self, batch: int = _ACCEPT_BATCH) -> None:
+        """Accept what the kernel has queued (``batch`` at most); each connection then lives in a task of its own."""
+        for _ in range(batch):
             try:
                 sock, _ = self.sock.accept()
             except (BlockingIOError, InterruptedError):
@@ -166,10 +165,14 @@ class HttpServer:
 
     async def _shutdown(self, grace: float) -> int:
         self._closing = True
-        self.loop.remove_reader(self.sock.fileno())
-        self._accept_ready()  # clients already queued by the kernel connected before the stop: serve them
-        self.sock.close()  # new clients are refused from here on
         started = self.loop.time()
+        # New clients are not let in; those the kernel is letting in are accepted, then
+        # the socket closes with none left in its queue to reset (listener.py).
+        if stop_taking_new_clients(self.sock):
+            await asyncio.sleep(min(HANDSHAKE_SETTLE_S, grace))
+        self.loop.remove_reader(self.sock.fileno())
+        self._accept_ready(LISTEN_BACKLOG + 1)  # the whole queue
+        self.sock.close()
         while self.connections and self.loop.time() - started < grace:
             elapsed = self.loop.time() - started
             quiet = (NEW, IDLE) if elapsed >= min(SHUTDOWN_NEW_GRACE_S, grace) else (IDLE,)
@@ -273,10 +276,3 @@ class HttpServer:
     async def _drain(self, writer: asyncio.StreamWriter) -> None:
         async with asyncio.timeout(self.read_timeout):  # a client that reads nothing holds no slot for ever
             await writer.drain()
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.create_server((host or "0.0.0.0", port), family=family, backlog=_LISTEN_BACKLOG, reuse_port=False)
-    sock.setblocking(False)
-    return sock
