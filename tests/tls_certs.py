@@ -38,3 +38,9 @@ def make_certificates(folder: Path) -> Certificates:
     _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=stranger",
              "-addext", "subjectAltName=DNS:prometheus.example", "-keyout", "stranger.key", "-out", "stranger.crt", cwd=folder)
     return Certificates(folder)
+
+
+def renew_server_certificate(certs: Certificates, name: str) -> tuple[Path, Path]:
+    """Another certificate for 127.0.0.1 signed by ca.crt, as a renewal gives: (NAME.crt, NAME.key)."""
+    _signed(certs.folder, name, f"/CN=127.0.0.1 {name}", "IP:127.0.0.1")
+    return certs.folder / f"{name}.crt", certs.folder / f"{name}.key"

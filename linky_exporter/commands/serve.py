@@ -143,7 +143,7 @@ def _report_config(settings: Settings, web_config: WebConfig) -> int:
     if not settings.tic.source:
         print(f"  no source given: the first of {', '.join(SERVE_CANDIDATES)} that exists at start")
     print(f"  mode {settings.tic.mode}, stale after {settings.tic.stale_after:g} s")
-    tls = "TLS" if web_config.ssl_context else "plain HTTP"
+    tls = "TLS" if web_config.tls is not None else "plain HTTP"
     auth = f", basic auth for {len(web_config.users)} user(s)" if web_config.users else ""
     print(f"  listening on {settings.web.listen_address}{settings.web.telemetry_path} ({tls}{auth})")
     limit = settings.web.max_connections or "no limit"
@@ -194,7 +194,7 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     # collector's sight, so the collections the HTTP server runs stay cheap.
     gc.freeze()
     server.start()
-    scheme = "https" if web_config.ssl_context else "http"
+    scheme = "https" if web_config.tls is not None else "http"
     log.info(
         "linky-exporter %s listening on %s://%s:%d%s for %d meter(s)",
         __version__, scheme, host or "0.0.0.0", server.port, settings.web.telemetry_path, len(meters),

@@ -14,9 +14,12 @@ import re
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from .certificates import ReloadingContext
 
 #: Go's names (crypto/tls CipherSuites()) -> OpenSSL's. TLS 1.3 suites are
 #: accepted and, as in Go, not configurable: they map to None.
@@ -219,21 +222,26 @@ def parse_go_duration(value: Any) -> float:
 class WebConfig:
     """What the server applies: the file's keys, turned into objects at start."""
 
-    ssl_context: ssl.SSLContext | None = None
+    tls: ReloadingContext | None = None
     users: dict[str, str] = field(default_factory=dict)  # user -> bcrypt hash
     headers: tuple[tuple[str, str], ...] = ()
     rate_limit: RateLimitConfig = RateLimitConfig()
     client_allowed_sans: tuple[str, ...] | None = None
 
+    @property
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The context for a handshake starting now (certificates.py: rebuilt when its files change)."""
+        return None if self.tls is None else self.tls.current()
+
 
 def load_web_config(path: Path) -> WebConfig:
     """Read and check the file, build its SSLContext. Raises WebConfigError with one line."""
-    from .tls import build_ssl_context
+    from .certificates import ReloadingContext
 
     config = load_web_config_file(path)
     tls = config.tls_server_config
     return WebConfig(
-        ssl_context=build_ssl_context(tls, path.parent) if tls is not None else None,
+        tls=ReloadingContext(tls, path.parent) if tls is not None else None,
         users=config.users,
         headers=tuple(config.http_server_config.headers.items()),
         rate_limit=config.rate_limit,

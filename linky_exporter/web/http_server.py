@@ -66,7 +66,7 @@ class HttpServer:
         self.read_timeout = read_timeout
         self.answerer = Answerer(handler, self.web_config)
         self.extra_headers = list(self.web_config.headers)
-        if self.web_config.ssl_context is not None:
+        if self.web_config.tls is not None:
             # asyncio reads TLS into a 256 KiB buffer per connection; records are 16 KiB at
             # most and requests a few hundred bytes: 32 KiB holds 64 connections in 2 MiB, not 16.
             asyncio.sslproto.SSLProtocol.max_size = TLS_READ_BUFFER
@@ -83,7 +83,7 @@ class HttpServer:
 
     @property
     def scheme(self) -> str:
-        return "https" if self.web_config.ssl_context else "http"
+        return "https" if self.web_config.tls is not None else "http"
 
     def start(self) -> None:
         self.thread.start()
