@@ -24,12 +24,16 @@ from .meter import MeterState, Snapshot
 from . import metrics as m
 from .metrics import IDENTITY_LABELS, METRICS, Kind, MetricSpec
 from .samples import SampleKey
+from .web.counts import HttpCounts
 
 
 class LinkyCollector(Collector):
-    def __init__(self, meters: Sequence[MeterState], clock: Callable[[], float] = time.time):
+    """``http``: the HTTP server's counts (absent: no linky_exporter_http_* metrics)."""
+
+    def __init__(self, meters: Sequence[MeterState], clock: Callable[[], float] = time.time, http: HttpCounts | None = None):
         self.meters = meters
         self.clock = clock
+        self.http = http
 
     def describe(self) -> Iterable[Metric]:
         return []  # families depend on what the meters send; nothing to check at registration
@@ -42,6 +46,8 @@ class LinkyCollector(Collector):
             for (name, labels), value in _meter_samples(snap, now).items():
                 samples[name].append(((snap.meter, *labels), value))
         samples[m.EXPORTER_BUILD_INFO.name] = [((__version__,), 1.0)]
+        if self.http is not None:
+            _http_samples(self.http, samples)
         # Only series that exist: no empty HELP/TYPE blocks.
         return [_family(spec, samples[name]) for name, spec in METRICS.items() if samples[name]]
 
@@ -79,6 +85,13 @@ def _source_samples(snap: Snapshot, out: dict[SampleKey, float]) -> None:
     if snap.last_frame_at is not None:
         # Whole seconds: the fraction changes at every scrape and no alert needs it.
         out[(m.EXPORTER_LAST_FRAME_TIMESTAMP_SECONDS.name, ())] = float(int(snap.last_frame_at))
+
+
+def _http_samples(http: HttpCounts, samples: dict[str, list[tuple[tuple[str, ...], float]]]) -> None:
+    samples[m.EXPORTER_HTTP_RESPONSES_TOTAL.name] = [((str(code),), count) for code, count in sorted(http.responses().items())]
+    samples[m.EXPORTER_HTTP_CONNECTIONS.name] = [((), http.held)]
+    samples[m.EXPORTER_HTTP_CONNECTIONS_REFUSED_TOTAL.name] = [((), http.refused)]
+    samples[m.EXPORTER_HTTP_IDLE_CONNECTIONS_CLOSED_TOTAL.name] = [((), http.pushed_out)]
 
 
 def _family(spec: MetricSpec, rows: list[tuple[tuple[str, ...], float]]) -> Metric:

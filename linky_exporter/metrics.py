@@ -139,6 +139,11 @@ EXPORTER_LAST_FRAME_TIMESTAMP_SECONDS = MetricSpec("linky_exporter_last_frame_ti
 EXPORTER_SOURCE_CONNECTED = MetricSpec("linky_exporter_source_connected", Kind.GAUGE, "1 while the source (serial port, socket, file) is open.", (M,), source="source")
 EXPORTER_SOURCE_RECONNECTS_TOTAL = MetricSpec("linky_exporter_source_reconnects_total", Kind.COUNTER, "Times the source was reopened after an error or its end.", (M,), source="source")
 EXPORTER_MODE_DETECTIONS_TOTAL = MetricSpec("linky_exporter_mode_detections_total", Kind.COUNTER, "Times the TIC mode was (re)detected, by mode found.", (M, "mode"), source="mode auto-detection")
+# -- the HTTP server ------------------------------------------------------------------
+EXPORTER_HTTP_RESPONSES_TOTAL = MetricSpec("linky_exporter_http_responses_total", Kind.COUNTER, "HTTP responses written, by status code: 401 wrong or missing credentials, 429 rate limit, 400/405/431 malformed requests.", ("code",), source="HTTP server")
+EXPORTER_HTTP_CONNECTIONS = MetricSpec("linky_exporter_http_connections", Kind.GAUGE, "HTTP connections held, idle ones included (at most --web.max-connections).", (), source="HTTP server")
+EXPORTER_HTTP_CONNECTIONS_REFUSED_TOTAL = MetricSpec("linky_exporter_http_connections_refused_total", Kind.COUNTER, "Connections closed on arrival because every held connection was being answered (--web.max-connections).", (), source="HTTP server")
+EXPORTER_HTTP_IDLE_CONNECTIONS_CLOSED_TOTAL = MetricSpec("linky_exporter_http_idle_connections_closed_total", Kind.COUNTER, "Idle connections closed to make room for a new one (--web.max-connections).", (), source="HTTP server")
 EXPORTER_BUILD_INFO = MetricSpec("linky_exporter_build_info", Kind.GAUGE, "Always 1; the exporter's version.", ("version",))
 
 #: Every metric, in the order of docs/metrics.md.
@@ -189,6 +194,10 @@ METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in (
     EXPORTER_SOURCE_CONNECTED,
     EXPORTER_SOURCE_RECONNECTS_TOTAL,
     EXPORTER_MODE_DETECTIONS_TOTAL,
+    EXPORTER_HTTP_RESPONSES_TOTAL,
+    EXPORTER_HTTP_CONNECTIONS,
+    EXPORTER_HTTP_CONNECTIONS_REFUSED_TOTAL,
+    EXPORTER_HTTP_IDLE_CONNECTIONS_CLOSED_TOTAL,
     EXPORTER_BUILD_INFO,
 )}
 

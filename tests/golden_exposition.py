@@ -29,7 +29,7 @@ LAYOUTS = {
 # the wire when replayed fast, plus the reader's scheduling), so they are left out too;
 # tests/unit/test_active_power.py pins them on exact timings.
 VOLATILE = re.compile(
-    r"^(process_|python_|linky_exporter_last_frame_timestamp_seconds|linky_exporter_build_info"
+    r"^(process_|python_|linky_exporter_last_frame_timestamp_seconds|linky_exporter_build_info|linky_exporter_http_"
     r"|linky_active_power_watts|linky_power_factor_ratio)"
 )
 # Kept with its value masked: the meter's clock in a capture minus the time it is replayed.

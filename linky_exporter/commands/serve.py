@@ -27,6 +27,7 @@ from ..sources.devices import SERVE_CANDIDATES, existing_devices
 from ..sources.reader import MeterReader
 from ..sources.spec import SourceKind, parse_source
 from ..web.config import WebConfig, WebConfigError, load_web_config
+from ..web.counts import HttpCounts
 from ..web.http_server import SHUTDOWN_GRACE_S, HttpServer
 
 log = logging.getLogger("linky_exporter")
@@ -162,7 +163,8 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
         for spec in sources
     ]
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(LinkyCollector(meters))
+    http_counts = HttpCounts()
+    registry.register(LinkyCollector(meters, http=http_counts))
     registry.register(ProcessCollector(registry=None))
     stop = threading.Event()
     readers = [MeterReader(spec, state, settings.tic.fixed_mode, stop=stop) for spec, state in zip(sources, meters)]
@@ -181,6 +183,7 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
             web_config,
             max_connections=settings.web.max_connections,
             read_timeout=settings.web.read_timeout,
+            counts=http_counts,
         )
     except OSError as error:
         log.error("cannot listen on %s: %s", settings.web.listen_address, error.strerror or error)

@@ -18,6 +18,8 @@ import socket
 import time
 from collections import OrderedDict
 
+from .counts import HttpCounts
+
 log = logging.getLogger(__name__)
 
 COLLECT_EVERY = 32  # closed connections between two full garbage collections
@@ -54,8 +56,9 @@ class Connection:
 
 
 class ConnectionTable:
-    def __init__(self, max_connections: int):
+    def __init__(self, max_connections: int, counts: HttpCounts):
         self.max_connections = max_connections  # 0: no limit
+        self.counts = counts
         self._all: dict[int, Connection] = {}
         self._idle: OrderedDict[int, Connection] = OrderedDict()  # idle the longest first
         self._refused = 0
@@ -80,14 +83,17 @@ class ConnectionTable:
             _, oldest = self._idle.popitem(last=False)
             self.forget(oldest)
             oldest.drop()
+            self.counts.pushed_out += 1
             log.debug("connection idle the longest closed for a new one (%d connections)", len(self._all))
         self._all[id(connection)] = connection
         self._idle[id(connection)] = connection
+        self.counts.held = len(self._all)
         return True
 
     def forget(self, connection: Connection) -> None:
         self._all.pop(id(connection), None)
         self._idle.pop(id(connection), None)
+        self.counts.held = len(self._all)
 
     def release(self, connection: Connection) -> None:
         """Forget a connection that has closed, and the references it held.
@@ -111,6 +117,7 @@ class ConnectionTable:
     def _note_refusal(self) -> None:
         """One warning a minute at most: a flood of refusals must not flood the log."""
         self._refused += 1
+        self.counts.refused += 1
         now = time.monotonic()
         if now - self._refusal_logged_at >= 60:
             log.warning(

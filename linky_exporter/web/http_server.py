@@ -26,6 +26,7 @@ from .answer import Answerer, Handler
 from .config import WebConfig
 from .listener import HANDSHAKE_SETTLE_S, LISTEN_BACKLOG, listen, stop_taking_new_clients
 from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
+from .counts import HttpCounts
 from .http_protocol import (
     MAX_HEAD_BYTES,
     BadRequest,
@@ -61,6 +62,7 @@ class HttpServer:
         *,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         read_timeout: float = DEFAULT_READ_TIMEOUT_S,
+        counts: HttpCounts | None = None,
     ):
         self.web_config = web_config or WebConfig()
         self.read_timeout = read_timeout
@@ -73,7 +75,8 @@ class HttpServer:
         self.sock = listen(host, port)  # OSError here: the caller says it cannot listen
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, name="http", daemon=True)
-        self.connections = ConnectionTable(max_connections)
+        self.counts = HttpCounts() if counts is None else counts
+        self.connections = ConnectionTable(max_connections, self.counts)
         self._closing = False
         self._ready = threading.Event()
 
@@ -234,6 +237,7 @@ class HttpServer:
             except BadRequest as error:
                 self.connections.set_state(connection, BUSY)
                 status, headers, body = text_response(error.status, str(error))
+                self.counts.response(status)
                 writer.write(response_bytes(status, headers + self.extra_headers, body, close=True))
                 await self._drain(writer)
                 return True
@@ -243,6 +247,7 @@ class HttpServer:
             status, headers, body = await self.answerer.answer(request, self.loop)
             close = self._closing or not request.keep_alive
             head_only = request.method == "HEAD"
+            self.counts.response(status)
             writer.write(response_bytes(status, headers + self.extra_headers, body, head_only=head_only, close=close, version=request.version))
             await self._drain(writer)
             if close or self._closing:

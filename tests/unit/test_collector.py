@@ -56,7 +56,8 @@ def test_meter_info_carries_the_identity_labels_of_the_catalogue():
 def test_a_meter_never_heard_exposes_only_up_and_its_source_counters():
     collector = LinkyCollector([MeterState("silent", stale_after=30)], clock=lambda: 0.0)
     names = {f.name for f in collector.collect()}
-    source = {spec.family for spec in m.METRICS.values() if spec.name.startswith("linky_exporter_")}
+    source = {spec.family for spec in m.METRICS.values()
+              if spec.name.startswith("linky_exporter_") and not spec.name.startswith("linky_exporter_http_")}
     assert names == {m.UP.family} | (source - {m.EXPORTER_LAST_FRAME_TIMESTAMP_SECONDS.family, m.EXPORTER_MODE_DETECTIONS_TOTAL.family})
 
 
@@ -67,3 +68,19 @@ def test_two_meters_share_each_family_under_their_meter_label():
     assert text.count("# TYPE linky_up gauge") == 1
     assert 'linky_up{meter="house"} 1.0' in text and 'linky_up{meter="garage"} 1.0' in text
     assert text.count("linky_exporter_build_info{") == 1
+
+
+def test_the_http_servers_counts_are_exposed_when_given():
+    from linky_exporter.web.counts import HttpCounts
+
+    counts = HttpCounts()
+    for status in (200, 200, 401):
+        counts.response(status)
+    counts.held, counts.refused, counts.pushed_out = 2, 3, 4
+    registry = CollectorRegistry()
+    registry.register(LinkyCollector([fed_state()], clock=lambda: 1000.0, http=counts))
+    assert registry.get_sample_value("linky_exporter_http_responses_total", {"code": "200"}) == 2
+    assert registry.get_sample_value("linky_exporter_http_responses_total", {"code": "401"}) == 1
+    assert registry.get_sample_value("linky_exporter_http_connections") == 2
+    assert registry.get_sample_value("linky_exporter_http_connections_refused_total") == 3
+    assert registry.get_sample_value("linky_exporter_http_idle_connections_closed_total") == 4

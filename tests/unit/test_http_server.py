@@ -265,10 +265,12 @@ def test_tls_versions_and_curve_are_enforced(certs, tmp_path):
 
 def test_the_connection_table_pushes_out_by_the_start_of_the_wait():
     from linky_exporter.web.connections import BUSY, IDLE, READING, Connection, ConnectionTable
+    from linky_exporter.web.counts import HttpCounts
 
     pairs = [socket.socketpair() for _ in range(5)]
     try:
-        table = ConnectionTable(3)
+        counts = HttpCounts()
+        table = ConnectionTable(3, counts)
         a, b, c, d, e = (Connection(left) for left, _ in pairs)
         assert table.admit(a) and table.admit(b) and table.admit(c)
         table.set_state(a, BUSY)
@@ -280,7 +282,21 @@ def test_the_connection_table_pushes_out_by_the_start_of_the_wait():
             table.set_state(connection, BUSY)
         assert not table.admit(e)  # all busy: refused
         assert len(table) == 3 and table.idle_count() == 0
+        assert (counts.held, counts.pushed_out, counts.refused) == (3, 1, 1)
     finally:
         for left, right in pairs:
             left.close()
             right.close()
+
+
+def test_responses_are_counted_by_status_for_the_metrics():
+    with Serving() as server:
+        with connect(server.port) as sock:
+            assert request(sock, path="/")[0] == 200
+            assert request(sock, method="OPTIONS", path="/")[0] == 405
+        with connect(server.port) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nbad header\r\n\r\n")
+            assert read_response(sock)[0] == 400
+        wait_for(lambda: server.connection_count() == 0, what="the connections closed")
+        assert server.counts.responses() == {200: 1, 400: 1, 405: 1}
+        assert server.counts.held == 0
