@@ -65,6 +65,10 @@ CONTRACT: dict[str, frozenset[str]] = {
         "linky_exporter_last_frame_timestamp_seconds": "meter",
         "linky_exporter_source_connected": "meter",
         "linky_exporter_source_reconnects_total": "meter",
+        "linky_exporter_http_responses_total": "code",
+        "linky_exporter_http_connections": "",
+        "linky_exporter_http_connections_refused_total": "",
+        "linky_exporter_http_idle_connections_closed_total": "",
         "linky_exporter_build_info": "version",
     }.items()
 }

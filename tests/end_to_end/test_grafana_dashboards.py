@@ -19,6 +19,8 @@ import jsonschema
 import pytest
 import yaml
 
+from linky_exporter.metrics import METRICS
+
 from ..grafana_queries import DASHBOARD_DIR, ROOT, dashboards, metric_names, walk_panels
 
 SCHEMA = ROOT / "tests" / "schemas" / "grafana-dashboard.schema.json"
@@ -29,7 +31,7 @@ UIDS = {"linky-live", "linky-energy", "linky-health"}
 # Grafana unit ids: the electrical ones of the issue, and generic ones for ratios, ages,
 # throughputs and bare numbers.
 ALLOWED_UNITS = {"watt", "voltamp", "amp", "volt", "kwatth", "currencyEUR",
-                 "percent", "percentunit", "s", "cps", "Bps", "none"}
+                 "percent", "percentunit", "s", "cps", "reqps", "Bps", "none"}
 RANGE_FUNCTION = re.compile(r"\b(rate|irate|increase|delta|deriv|\w+_over_time)\s*\(\s*([a-zA-Z_:][\w:]*)\s*(\{[^}]*\})?\s*\[([^\]]+)\]")
 
 ALL = [(d["uid"], d) for d in dashboards()]
@@ -109,8 +111,10 @@ def test_queries_filter_on_meter_and_hard_code_no_instance():
         expr = target["expr"]
         assert not re.search(r"\b(instance|job)\s*(=|!=|=~|!~)", expr), (uid, panel["title"])
         for selector in re.finditer(r"\b(linky_[\w:]+)\s*(\{[^}]*\})?", expr):
-            if selector.group(1) == "linky_exporter_build_info":
-                continue  # has no meter label: joined to linky_up{meter=~"$meter"} instead
+            spec = METRICS.get(selector.group(1))  # None: a recording rule, per meter
+            if spec is not None and "meter" not in spec.labels:  # the exporter's version and HTTP side
+                assert 'linky_up{meter=~"$meter"}' in expr, (uid, panel["title"], "join it to the selected meters")
+                continue
             assert selector.group(2) and 'meter=~"$meter"' in selector.group(2), (uid, panel["title"], selector.group())
 
 

@@ -79,6 +79,25 @@ def build() -> dict:
                        defaults={"min": 0, "max": 1, "mappings": [value_map({0: ("down", "red"), 1: ("up", "green")})]},
                        description="History of linky_up: gaps in the other dashboards line up with the zeros here."), 24, 5)
 
+    lay.row("The exporter's HTTP side")
+    # No meter label on these: the exporters that serve the selected meters.
+    exporters = f"on (instance, job) group by (instance, job) ({sel('linky_up')})"
+    lay.add(timeseries("HTTP responses per second by code", [
+        target(f"sum by (instance, code) (rate(linky_exporter_http_responses_total[$__rate_interval]) and {exporters})",
+               "{{instance}} {{code}}"),
+    ], unit="reqps", legend_calcs=["mean", "max"],
+        description="200: scrapes and the landing page. 401: a wrong or missing password (the LinkyExporterWrongPasswords "
+                    "alert watches it), 429: the web config's rate limit, 400/405/431: malformed requests."), 16, 7)
+    lay.add(timeseries("HTTP connections", [
+        target(f"max by (instance) (linky_exporter_http_connections and {exporters})", "{{instance}} held"),
+        target(f"sum by (instance) (increase(linky_exporter_http_connections_refused_total[$__rate_interval]) and {exporters})",
+               "{{instance}} refused"),
+        target(f"sum by (instance) (increase(linky_exporter_http_idle_connections_closed_total[$__rate_interval]) and {exporters})",
+               "{{instance}} idle closed for room"),
+    ], unit="none",
+        description="Connections held (at most --web.max-connections), and what the cap did: refused a new one while all "
+                    "were busy, or closed the one idle the longest to make room."), 8, 7)
+
     variables = [datasource_variable(), meter_variable()]
     return dashboard(UID, "Linky / Health", "Is the TIC line read, are frames clean, which mode: look here when a graph is empty.",
                      lay, variables, time_from="now-6h", refresh="30s")
