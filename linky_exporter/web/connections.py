@@ -31,10 +31,11 @@ NEW, IDLE, READING, BUSY = "new", "idle", "reading", "busy"
 class Connection:
     """One client connection, from accept() to close. Held by the registry, and by its task once that runs."""
 
-    __slots__ = ("sock", "transport", "task", "writer", "state", "dropped")
+    __slots__ = ("sock", "client", "transport", "task", "writer", "state", "dropped")
 
-    def __init__(self, sock: socket.socket):
+    def __init__(self, sock: socket.socket, client: str = ""):
         self.sock = sock
+        self.client = client  # the peer's address, for the log
         self.transport: asyncio.BaseTransport | None = None
         self.task: asyncio.Task | None = None
         self.writer: asyncio.StreamWriter | None = None

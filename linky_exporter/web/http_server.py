@@ -66,7 +66,6 @@ class HttpServer:
     ):
         self.web_config = web_config or WebConfig()
         self.read_timeout = read_timeout
-        self.answerer = Answerer(handler, self.web_config)
         self.extra_headers = list(self.web_config.headers)
         if self.web_config.tls is not None:
             # asyncio reads TLS into a 256 KiB buffer per connection; records are 16 KiB at
@@ -74,6 +73,7 @@ class HttpServer:
             asyncio.sslproto.SSLProtocol.max_size = TLS_READ_BUFFER
         self.sock = listen(host, port)  # OSError here: the caller says it cannot listen
         self.loop = asyncio.new_event_loop()
+        self.answerer = Answerer(handler, self.web_config, self.loop)
         self.thread = threading.Thread(target=self._run, name="http", daemon=True)
         self.counts = HttpCounts() if counts is None else counts
         self.connections = ConnectionTable(max_connections, self.counts)
@@ -129,7 +129,7 @@ class HttpServer:
         """Accept what the kernel has queued (``batch`` at most); each connection then lives in a task of its own."""
         for _ in range(batch):
             try:
-                sock, _ = self.sock.accept()
+                sock, address = self.sock.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as error:  # EMFILE, ENOBUFS: pause a second rather than spin
@@ -138,7 +138,7 @@ class HttpServer:
                     self.loop.remove_reader(self.sock.fileno())
                     self.loop.call_later(1.0, self._resume_accepting)
                 return
-            connection = Connection(sock)
+            connection = Connection(sock, address[0])
             if not self.connections.admit(connection):
                 sock.close()  # every connection is being answered: refused before it costs anything
                 continue
@@ -244,7 +244,7 @@ class HttpServer:
             if request is None:
                 return False
             self.connections.set_state(connection, BUSY)
-            status, headers, body = await self.answerer.answer(request, self.loop)
+            status, headers, body = await self.answerer.answer(request, connection.client)
             close = self._closing or not request.keep_alive
             head_only = request.method == "HEAD"
             self.counts.response(status)

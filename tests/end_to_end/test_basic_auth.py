@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import time
 
@@ -116,11 +117,17 @@ def test_authorization_header_parsing(header, expected):
     assert parse_basic_authorization(header) == expected
 
 
-def test_the_exporter_answers_401_never_500(tmp_path):
+def test_the_exporter_answers_401_never_500_and_counts_and_logs_them(tmp_path):
     config = tmp_path / "web.yml"
     config.write_text(f"basic_auth_users:\n  alice: '{hashed('s3cret')}'\n")
+
+    def refused_so_far() -> float:
+        # Another Accept each time: the server reuses a rendering for the same headers for up to a second.
+        body = exporter.get("/metrics", headers=basic("alice", "s3cret") | {"Accept": f"text/plain; n={time.monotonic()}"})[1]
+        return float(re.search(r'^linky_exporter_http_responses_total\{code="401"\} (\S+)$', body, re.M).group(1))
+
     with Exporter("--tic.source", CAPTURE, "--web.config.file", str(config)) as exporter:
-        assert exporter.get("/metrics", headers=basic("alice", "s3cret"))[0] == 200
+        before = refused_so_far()  # the health checks of Exporter's start were refused too
         for headers in (
             {},
             basic("alice", "wrong"),
@@ -134,6 +141,10 @@ def test_the_exporter_answers_401_never_500(tmp_path):
         for path in ("/", "/-/healthy", "/-/ready", "/nope"):
             assert exporter.get(path)[0] == 401
         assert "Traceback" not in exporter.log()
+        assert refused_so_far() == before + 10
+        # The first wrong password is logged at once, with who sent it; the next ones a minute later.
+        first = [line for line in exporter.log().splitlines() if "refused for a wrong password" in line]
+        assert len(first) == 1 and "1 request(s)" in first[0] and "127.0.0.1 as user 'alice' (1)" in first[0], first
 
 
 def test_an_empty_basic_auth_users_means_no_authentication(tmp_path):
