@@ -200,7 +200,7 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     scheme = "https" if web_config.tls is not None else "http"
     log.info(
         "linky-exporter %s listening on %s://%s:%d%s for %d meter(s)",
-        __version__, scheme, host or "0.0.0.0", server.port, settings.web.telemetry_path, len(meters),
+        __version__, scheme, server.address, server.port, settings.web.telemetry_path, len(meters),
     )
     _wait_for_signal(stop)
     log.info("stopping: answering the requests under way (%g s at most)", SHUTDOWN_GRACE_S)

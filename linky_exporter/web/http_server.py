@@ -85,6 +85,12 @@ class HttpServer:
         return self.sock.getsockname()[1]
 
     @property
+    def address(self) -> str:
+        """The address listened on, as a URL writes it: ``[::]`` is every IPv4 and IPv6 address."""
+        host = self.sock.getsockname()[0]
+        return f"[{host}]" if ":" in host else host
+
+    @property
     def scheme(self) -> str:
         return "https" if self.web_config.tls is not None else "http"
 
@@ -138,7 +144,10 @@ class HttpServer:
                     self.loop.remove_reader(self.sock.fileno())
                     self.loop.call_later(1.0, self._resume_accepting)
                 return
-            connection = Connection(sock, address[0])
+            client = address[0]
+            if client.startswith("::ffff:") and "." in client:  # an IPv4 client of a dual-stack socket
+                client = client[len("::ffff:"):]
+            connection = Connection(sock, client)
             if not self.connections.admit(connection):
                 sock.close()  # every connection is being answered: refused before it costs anything
                 continue

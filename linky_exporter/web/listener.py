@@ -36,8 +36,13 @@ _PROGRAM = ctypes.create_string_buffer(b"".join(struct.pack("=HBBI", *op) for op
 
 
 def listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.create_server((host or "0.0.0.0", port), family=family, backlog=LISTEN_BACKLOG, reuse_port=False)
+    """A listening socket on ``host``. No host (``:9798``) or ``::`` is every address, IPv4
+    and IPv6 alike where the system has IPv6, as Go's exporters listen; else IPv4's."""
+    if host in ("", "::") and socket.has_dualstack_ipv6():
+        sock = socket.create_server(("::", port), family=socket.AF_INET6, dualstack_ipv6=True, backlog=LISTEN_BACKLOG)
+    else:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.create_server((host or "0.0.0.0", port), family=family, backlog=LISTEN_BACKLOG)
     sock.setblocking(False)
     return sock
 

@@ -29,3 +29,28 @@ def test_a_stopped_listener_lets_no_new_client_in_and_keeps_the_queued_ones(host
         listener.accept()  # and the late one is not in the queue
     for sock in (accepted, queued, late, listener):
         sock.close()
+
+
+@pytest.mark.parametrize("host", ["", "::"])
+def test_no_host_or_the_ipv6_wildcard_listens_on_ipv4_and_ipv6_as_go_does(host):
+    assert socket.has_dualstack_ipv6(), "this machine has no IPv6: the test cannot tell"
+    listener = listen(host, 0)
+    port = listener.getsockname()[1]
+    clients = [socket.create_connection((address, port), timeout=5) for address in ("127.0.0.1", "::1")]
+    assert stop_taking_new_clients(listener)  # the filter reads IPv4 clients of an IPv6 socket alike
+    late = socket.socket(socket.AF_INET)
+    late.settimeout(0.5)
+    with pytest.raises(TimeoutError):
+        late.connect(("127.0.0.1", port))
+    listener.setblocking(True)
+    listener.settimeout(5)
+    peers = {listener.accept()[1][0] for _ in clients}
+    assert peers == {"::ffff:127.0.0.1", "::1"}
+    for sock in (*clients, late, listener):
+        sock.close()
+
+
+def test_an_ipv4_address_listens_on_ipv4_only():
+    listener = listen("127.0.0.1", 0)
+    assert listener.family == socket.AF_INET
+    listener.close()
