@@ -24,7 +24,7 @@ import threading
 
 from .answer import Answerer, Handler
 from .config import WebConfig
-from .listener import HANDSHAKE_SETTLE_S, LISTEN_BACKLOG, listen, stop_taking_new_clients
+from .listener import HANDSHAKE_SETTLE_S, LISTEN_BACKLOG, client_address, listen, stop_taking_new_clients
 from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
 from .counts import HttpCounts
 from .http_protocol import (
@@ -144,10 +144,7 @@ class HttpServer:
                     self.loop.remove_reader(self.sock.fileno())
                     self.loop.call_later(1.0, self._resume_accepting)
                 return
-            client = address[0]
-            if client.startswith("::ffff:") and "." in client:  # an IPv4 client of a dual-stack socket
-                client = client[len("::ffff:"):]
-            connection = Connection(sock, client)
+            connection = Connection(sock, client_address(address))
             if not self.connections.admit(connection):
                 sock.close()  # every connection is being answered: refused before it costs anything
                 continue

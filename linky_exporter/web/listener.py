@@ -47,6 +47,12 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def client_address(address: tuple) -> str:
+    """A client's address as the log names it: an IPv4 client of a dual-stack socket by its IPv4 address."""
+    host = address[0]
+    return host.removeprefix("::ffff:") if host.startswith("::ffff:") and "." in host else host
+
+
 def stop_taking_new_clients(sock: socket.socket) -> bool:
     """Make ``sock`` ignore new connections, not those under way; False where that cannot be done (not Linux)."""
     fprog = struct.pack("HL", len(_DROP_NEW_CONNECTIONS), ctypes.addressof(_PROGRAM))  # struct sock_fprog
