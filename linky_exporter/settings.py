@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
@@ -169,6 +169,8 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     log: LogSettings = Field(default_factory=LogSettings)
     prices: dict[str, Prices] = Field(default_factory=dict)  # meter name -> prices
+    #: The parsed --config.file, bound by _with_file in a class made for one load.
+    _file_values: ClassVar[dict[str, Any] | None] = None
 
     @model_validator(mode="after")
     def _prices_name_meters(self) -> Settings:
@@ -189,7 +191,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings)  # flags, then LINKY_EXPORTER_*; see _with_file for the file
+        # Flags, then LINKY_EXPORTER_*, then the file (see _with_file).
+        file = () if cls._file_values is None else (_ParsedFileSource(settings_cls, cls._file_values),)
+        return (init_settings, env_settings, *file)
 
 
 class _ParsedFileSource(PydanticBaseSettingsSource):
@@ -214,16 +218,7 @@ def _with_file(values: dict[str, Any]) -> type[Settings]:
     """
 
     class SettingsWithFile(Settings):
-        @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            return (init_settings, env_settings, _ParsedFileSource(settings_cls, values))
+        _file_values = values
 
     return SettingsWithFile
 

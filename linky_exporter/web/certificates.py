@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .config import TlsServerConfig, WebConfigError
+from .tls import build_ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ Signature = tuple[tuple[int, int, int, int] | None, ...]
 
 class ReloadingContext:
     def __init__(self, tls: TlsServerConfig, base: Path, clock: Callable[[], float] = time.monotonic):
-        from .tls import build_ssl_context
-
         self._build = lambda: build_ssl_context(tls, base)
         self._files = [base / name for name in (tls.cert_file, tls.key_file, tls.client_ca_file) if name is not None]
         self._clock = clock
