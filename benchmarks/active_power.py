@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from linky_exporter.meter import MeterState
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 SCRAPE_S = 15.0
 # The simulated household switches on whole minutes (and thermostats on multiples of 15 s):

@@ -16,7 +16,7 @@ import time
 
 from linky_exporter.simulator import generate
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 LAYOUTS = {
     "historique mono base": ("simulated://historique?contract=base", 70_000),

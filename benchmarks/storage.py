@@ -53,12 +53,12 @@ sys.path.insert(0, str(ROOT))
 from prometheus_client import CollectorRegistry, ProcessCollector  # noqa: E402
 
 from benchmarks import storage_prometheus, storage_victoriametrics  # noqa: E402
-from linky_exporter.collector import LinkyCollector  # noqa: E402
+from linky_exporter.exposition.collector import LinkyCollector  # noqa: E402
 from linky_exporter.meter import MeterState  # noqa: E402
-from linky_exporter.settings import Prices  # noqa: E402
+from linky_exporter.config.settings import Prices  # noqa: E402
 from linky_exporter.simulator import Transmitter, parse_url  # noqa: E402
 from linky_exporter.tic.framing import FrameDecoder, FrameResult  # noqa: E402
-from linky_exporter.tic.reading import read_frame  # noqa: E402
+from linky_exporter.tic.interpret import read_frame  # noqa: E402
 
 INTERVALS = (5, 15, 60)
 # Scrape timestamp tolerance of Prometheus: its default, and the one docs/prometheus.md recommends.
@@ -104,10 +104,10 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
     """Write one OpenMetrics file per interval and tolerance (``run_name``); return {interval: (samples, series)}."""
     transmitter = Transmitter(parse_url(url))
     start_s = transmitter.meter.start_ms / 1000
-    state = MeterState("linky", 30.0, simulated=False, prices=prices)
+    state = MeterState("linky", 30.0, simulated=False)
     now = [start_s]
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(LinkyCollector([state], clock=lambda: now[0]))
+    registry.register(LinkyCollector([state], clock=lambda: now[0], prices={"linky": prices}))
     registry.register(ProcessCollector(registry=None))
     target = {"job": "linky", "instance": "linky-pi:9798"}
     runs = [(i, t) for i in INTERVALS for t in (*TOLERANCES, UNALIGNED)]

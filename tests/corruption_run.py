@@ -20,10 +20,10 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from linky_exporter.meter import MeterState
-from linky_exporter.samples import SampleKey
+from linky_exporter.metrics.samples import SampleKey
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 LAYOUTS = (
     "simulated://standard?contract=tempo",

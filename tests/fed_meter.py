@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linky_exporter.meter import MeterState
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 from .captures import fixture_path
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from linky_exporter.meter import MeterState
 from linky_exporter.simulator import generate
 from linky_exporter.tic.framing import Frame, FrameDecoder, FrameResult, Mode, checksum
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_PENDING = 2048

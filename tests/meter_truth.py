@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 
 @dataclass(frozen=True)

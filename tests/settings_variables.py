@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linky_exporter.settings import Settings
+from linky_exporter.config.settings import Settings
 
 
 def known_variables() -> set[str]:

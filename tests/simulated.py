@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import Frame, FrameDecoder, FrameResult
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 
 def transmitter(url: str) -> Transmitter:

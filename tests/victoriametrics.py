@@ -20,7 +20,6 @@ import pytest
 from .processes import stop
 from .promtools import DEPLOY, _answers, free_port, http_get_json, poll, require_binary
 
-
 VM_DEPLOY = DEPLOY.parent / "victoriametrics"
 
 

@@ -7,12 +7,11 @@ import sys
 
 import serial
 
-from ..probe import BAUD, Heard, Verdict, diagnose, listen
 from ..sources.devices import PROBE_CANDIDATES, existing_devices
-from ..sources.line import open_line
+from ..sources.opener import open_line
+from ..sources.probe import BAUD, Heard, Verdict, diagnose, listen
 from ..sources.spec import SourceSpec, parse_source
 from ..tic.framing import Mode
-
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -18,7 +18,8 @@ import serial
 
 from ..sources.autodetect import ModeDetector
 from ..sources.devices import PROBE_CANDIDATES, existing_devices
-from ..sources.line import Line, open_line
+from ..sources.line import Line
+from ..sources.opener import open_line
 from ..sources.serial_line import READ_PAUSE_S
 from ..sources.session import LineSession
 from ..sources.spec import SourceSpec, parse_source

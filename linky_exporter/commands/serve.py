@@ -5,32 +5,30 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import os
 import signal
 import sys
 import threading
-from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
 
 from prometheus_client import CollectorRegistry, ProcessCollector
 
 from .. import __version__
-from ..collector import LinkyCollector
-from ..logs import setup_logging
+from ..config.flags import add_serve_flags, config_file_given, flags_to_settings
+from ..config.logs import setup_logging
+from ..config.settings import ENV_PREFIX, Settings, SettingsError, load_settings
+from ..config.values import split_listen_address
+from ..exposition.app import ExporterApp
+from ..exposition.collector import LinkyCollector
 from ..meter import MeterState
-from ..server import ExporterApp
-from ..settings import Settings, SettingsError, load_settings
-from ..settings_values import split_listen_address
-from ..settings_errors import flag_name
+from ..meter.reader import MeterReader
 from ..sources.checks import check_sources
 from ..sources.devices import SERVE_CANDIDATES, existing_devices
-from ..sources.reader import MeterReader
 from ..sources.spec import SourceKind, parse_source
-from ..web.config import WebConfig, WebConfigError, load_web_config
+from ..web.config import WebConfigError
 from ..web.counts import HttpCounts
 from ..web.http_server import SHUTDOWN_GRACE_S, HttpServer
+from ..web.server_config import WebConfig, load_web_config
 
-log = logging.getLogger("linky_exporter")
+log = logging.getLogger(__name__)
 
 DEMO_SOURCE = "demo=simulated://standard?contract=tempo&speed=60"
 
@@ -44,8 +42,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="read the meters and serve /metrics (the default command)",
         description="Read one or more TIC lines continuously and serve /metrics for Prometheus.",
         epilog=(
-            "Every flag can also be set by an environment variable (LINKY_EXPORTER_TIC__SOURCE, "
-            "LINKY_EXPORTER_WEB__LISTEN_ADDRESS, ...) or in the YAML file of --config.file. "
+            f"Every flag can also be set by an environment variable ({ENV_PREFIX}TIC__SOURCE, "
+            f"{ENV_PREFIX}WEB__LISTEN_ADDRESS, ...) or in the YAML file of --config.file. "
             f"Without --tic.source it uses the first of {', '.join(SERVE_CANDIDATES)} that exists. "
             f"To try it without a meter: --tic.source '{DEMO_SOURCE}' (simulated data)."
         ),
@@ -54,43 +52,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-# Flag groups of --help: one per section of Settings, whose fields are the flags.
-FLAG_GROUPS = {"tic": "TIC sources", "web": "web", "log": "logs"}
-
-
-def add_serve_flags(parser: argparse.ArgumentParser) -> None:
-    """A flag per setting of Settings' sections, named, described and constrained there."""
-    for section, title in FLAG_GROUPS.items():
-        group = parser.add_argument_group(title)
-        for name, field in Settings.model_fields[section].annotation.model_fields.items():
-            options: dict[str, Any] = {"dest": f"{section}.{name}", "help": field.description}
-            if get_origin(field.annotation) is Literal:
-                options["choices"] = list(get_args(field.annotation))
-            else:
-                options["metavar"] = (field.json_schema_extra or {})["metavar"]
-            if get_origin(field.annotation) is list:
-                options["action"] = "append"
-            group.add_argument(flag_name((section, name)), **options)
-    parser.add_argument("--config.file", dest="config_file", metavar="FILE", type=Path, help="YAML file with any of the settings (tic:, web:, log:, prices:); also LINKY_EXPORTER_CONFIG_FILE")
-    parser.add_argument("--check-config", action="store_true", help="validate the configuration, print it, exit 0 if good and 1 if not")
-
-
-def flags_to_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The flags given, as the nested dict Settings takes (absent flags stay absent)."""
-    nested: dict[str, Any] = {}
-    for key, value in vars(args).items():
-        if "." not in key or value is None:
-            continue
-        section, name = key.split(".", 1)
-        nested.setdefault(section, {})[name] = value
-    return nested
-
-
 def run(args: argparse.Namespace) -> int:
     bad_exit = EXIT_FAILURE if args.check_config else EXIT_BAD_CONFIG
     try:
-        config_file = args.config_file or _env_path("LINKY_EXPORTER_CONFIG_FILE")
-        settings = load_settings(flags_to_settings(args), config_file)
+        settings = load_settings(flags_to_settings(args), config_file_given(args))
         _check_sources(settings)
         web_config = load_web_config(settings.web.config_file) if settings.web.config_file else WebConfig()
     except (SettingsError, WebConfigError) as error:
@@ -116,11 +81,6 @@ def _check_sources(settings: Settings) -> None:
         check_sources(settings.tic.source)
     except ValueError as error:
         raise SettingsError(f"--tic.source: {error}") from None
-
-
-def _env_path(name: str) -> Path | None:
-    value = os.environ.get(name, "").strip()
-    return Path(value) if value else None
 
 
 def find_device() -> str | None:
@@ -154,17 +114,12 @@ def _report_config(settings: Settings, web_config: WebConfig) -> int:
 
 def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     meters = [
-        MeterState(
-            spec.name,
-            settings.tic.stale_after,
-            simulated=spec.kind is SourceKind.SIMULATED,
-            prices=settings.prices.get(spec.name),
-        )
+        MeterState(spec.name, settings.tic.stale_after, simulated=spec.kind is SourceKind.SIMULATED)
         for spec in sources
     ]
     registry = CollectorRegistry(auto_describe=False)
     http_counts = HttpCounts()
-    registry.register(LinkyCollector(meters, http=http_counts))
+    registry.register(LinkyCollector(meters, http=http_counts, prices=settings.prices))
     registry.register(ProcessCollector(registry=None))
     stop = threading.Event()
     readers = [MeterReader(spec, state, settings.tic.fixed_mode, stop=stop) for spec, state in zip(sources, meters)]

@@ -16,10 +16,9 @@ import sys
 import termios
 import time
 import tty
-
 from typing import TYPE_CHECKING
 
-from ..host_port import split_host_port
+from ..grammar.host_port import split_host_port
 
 if TYPE_CHECKING:
     from ..simulator.config import SimulatorConfig

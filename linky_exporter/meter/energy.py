@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..active_power import MeterPower
-from ..samples import Register, SampleKey, Samples, energy_registers, power_samples
+from ..metrics.samples import Register, SampleKey, Samples, energy_registers, power_samples
 from ..tic.index_guard import IndexGuard
 from ..tic.reading import Reading
+from .active_power import MeterPower
 
 # Without PCOUP (historique), the most a Linky can draw: 90 A mono, 3 x 60 A tri, at 240 V.
 _FALLBACK_MAX_VA = {1: 90 * 240.0, 3: 3 * 60 * 240.0, None: 3 * 60 * 240.0}

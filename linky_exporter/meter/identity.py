@@ -14,7 +14,7 @@ import logging
 
 from ..tic.reading import Reading
 
-log = logging.getLogger("linky_exporter.meter")
+log = logging.getLogger(__name__)
 
 #: Consecutive valid frames that must carry a new serial before it is believed.
 SERIAL_CONFIRMATIONS = 2

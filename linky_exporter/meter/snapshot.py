@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from ..samples import SampleKey
+from ..metrics.samples import SampleKey
 from ..tic.framing import FrameResult
 from .counters import GROUP_ERRORS
-
-if TYPE_CHECKING:
-    # The one type of prices: validated where the settings are read, exposed as gauges.
-    from ..settings import Prices
 
 Seen = tuple[float, float]  # (value, wall time last read)
 
@@ -41,7 +36,6 @@ class Snapshot:
     reconnects: int
     connected: bool
     last_frame_at: float | None
-    prices: Prices | None  # None: no prices configured for this meter
     readout: Readout = Readout()
 
     def up(self, now: float) -> bool:

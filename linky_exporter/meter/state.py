@@ -17,24 +17,20 @@ from __future__ import annotations
 import logging
 import time
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
-from ..clock_offset import ClockOffset
-from ..metrics import ACTIVE_POWER_WATTS
-from ..samples import FIELD_METRICS, POWER_METRICS, Samples, clock_offset_sample, reading_samples
+from ..metrics.catalogue import ACTIVE_POWER_WATTS
+from ..metrics.samples import FIELD_METRICS, POWER_METRICS, Samples, clock_offset_sample, reading_samples
 from ..tic.framing import DecoderStats, Frame, FrameResult
 from ..tic.reading import Reading
 from ..tic.short_frames import BURST_FIELDS, in_burst
+from .clock_offset import ClockOffset
 from .counters import SourceCounters
 from .energy import EnergyBank
 from .identity import Identity, SerialWatch
 from .snapshot import Readout, Seen, Snapshot
 from .values import Values
 
-if TYPE_CHECKING:
-    from ..settings import Prices
-
-log = logging.getLogger("linky_exporter.meter")
+log = logging.getLogger(__name__)
 
 _BYTES_ONLY_PUBLISH_S = 1.0
 _BURST_METRICS = frozenset(FIELD_METRICS[field] for field in BURST_FIELDS)
@@ -43,11 +39,10 @@ _IMPORT_WATTS = (ACTIVE_POWER_WATTS.name, (_IMPORT,))
 
 
 class MeterState:
-    def __init__(self, meter: str, stale_after: float, simulated: bool = False, prices: Prices | None = None):
+    def __init__(self, meter: str, stale_after: float, simulated: bool = False):
         self.meter = meter
         self.stale_after = stale_after
         self.simulated = simulated
-        self.prices = prices
         self._counters = SourceCounters()
         self._values = Values()
         self._watch = SerialWatch()
@@ -202,6 +197,5 @@ class MeterState:
             reconnects=counters.reconnects,
             connected=counters.connected,
             last_frame_at=self._last_frame_at,
-            prices=self.prices,
             readout=Readout(self._apparent_power, self._active_power),
         )

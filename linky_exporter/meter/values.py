@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from types import MappingProxyType
 
-from ..samples import SampleKey, Samples
+from ..metrics.samples import SampleKey, Samples
 from .snapshot import Seen
 
 

@@ -14,7 +14,6 @@ offsets change only on whole UTC hours, so one conversion per UTC hour is cached
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import NamedTuple

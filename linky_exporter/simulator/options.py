@@ -15,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..grammar.durations import parse_nonnegative_duration as parse_duration
 from ..tic.stge import BreakerState
-from .timespec import Instant, parse_date, parse_datetime, parse_duration
+from .timespec import Instant, parse_date, parse_datetime
 
 CONTRACTS = ("base", "hc", "ejp", "tempo")
 #: breaker_cause=NAME -> STGE bits 1-3 (docs/protocol.md §7): the decoder's

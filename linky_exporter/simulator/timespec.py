@@ -1,6 +1,6 @@
-"""Instants and durations written in a simulator URL: ``90s``, ``1h30m``, ``2024-01-08T19:59``.
+"""Instants written in a simulator URL: ``90s`` after the start, or ``2024-01-08T19:59``.
 
-Durations follow linky_exporter/durations.py, the grammar of the exporter's flags too.
+Durations follow :mod:`linky_exporter.grammar.durations`, the grammar of the exporter's flags too.
 
 An instant is either an offset from the simulation's start (a duration) or an
 absolute local date and time; it stays unresolved until the start is known,
@@ -12,16 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .. import durations
+from ..grammar.durations import parse_nonnegative_duration
 from .clock import PARIS
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in a URL's duration (the grammar of linky_exporter/durations.py): finite, >= 0."""
-    seconds = durations.parse_duration(text)
-    if not 0 <= seconds < float("inf"):
-        raise ValueError(f"{text.strip()!r} is not a duration (e.g. 90s, 10m, 1h30m)")
-    return seconds
 
 
 def parse_datetime(text: str) -> datetime:
@@ -53,7 +45,7 @@ class Instant:
     def parse(cls, text: str) -> Instant:
         if "-" in text or ":" in text:  # a date, not a duration
             return cls(absolute=parse_datetime(text))
-        return cls(offset_s=parse_duration(text))
+        return cls(offset_s=parse_nonnegative_duration(text))
 
     def resolve_ms(self, start_ms: int) -> int:
         if self.absolute is not None:

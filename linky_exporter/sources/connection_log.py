@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
-log = logging.getLogger("linky_exporter.sources.reader")
+log = logging.getLogger(__name__)
 
 WINDOW_S = 60.0
 

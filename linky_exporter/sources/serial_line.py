@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+
 import serial
 
 from .pacing import wire_seconds

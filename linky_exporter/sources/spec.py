@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlsplit
 
-from ..host_port import split_host_port
+from ..grammar.host_port import split_host_port
 from ..tic.framing import Mode
 from .plugged import PROVIDERS, provider
 from .replay import parse_capture_url

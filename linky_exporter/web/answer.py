@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from .auth import BasicAuth, parse_basic_authorization
 from .auth_log import WrongPasswordLog
-from .config import WebConfig
 from .http_protocol import ALLOWED_METHODS, Request, text_response
 from .ratelimit import RateLimiter
+from .server_config import WebConfig
 
 log = logging.getLogger(__name__)
 

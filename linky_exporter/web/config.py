@@ -11,15 +11,13 @@ Relative paths are relative to the file's folder, as in exporter-toolkit.
 from __future__ import annotations
 
 import re
-import ssl
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-if TYPE_CHECKING:
-    from .certificates import ReloadingContext
+from ..config.errors import describe_file_error
+from ..grammar.durations import parse_go_duration
 
 #: Go's names (crypto/tls CipherSuites()) -> OpenSSL's. TLS 1.3 suites are
 #: accepted and, as in Go, not configurable: they map to None.
@@ -62,8 +60,6 @@ ALLOWED_HEADERS: dict[str, tuple[str, ...] | None] = {
     "Content-Security-Policy": None,
 }
 _BCRYPT_HASH = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
-_GO_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 class WebConfigError(Exception):
@@ -204,54 +200,9 @@ class WebConfigFile(_Strict):
         return self.basic_auth_users or {}
 
 
-def parse_go_duration(value: Any) -> float:
-    """Seconds from a Go duration (``1s``, ``250ms``, ``1m30s``, ``0``), as exporter-toolkit reads ``interval``."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text == "0":
-            return 0.0
-        parts = _GO_DURATION_PART.findall(text)
-        if parts and "".join(number + unit for number, unit in parts) == text:
-            return sum(float(number) * _GO_UNITS[unit] for number, unit in parts)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
-        return 0.0
-    raise ValueError(f"expected a Go duration with its unit such as 1s or 250ms, got {value!r}")
-
-
-@dataclass(frozen=True)
-class WebConfig:
-    """What the server applies: the file's keys, turned into objects at start."""
-
-    tls: ReloadingContext | None = None
-    users: dict[str, str] = field(default_factory=dict)  # user -> bcrypt hash
-    headers: tuple[tuple[str, str], ...] = ()
-    rate_limit: RateLimitConfig = RateLimitConfig()
-    client_allowed_sans: tuple[str, ...] | None = None
-
-    @property
-    def ssl_context(self) -> ssl.SSLContext | None:
-        """The context for a handshake starting now (certificates.py: rebuilt when its files change)."""
-        return None if self.tls is None else self.tls.current()
-
-
-def load_web_config(path: Path) -> WebConfig:
-    """Read and check the file, build its SSLContext. Raises WebConfigError with one line."""
-    from .certificates import ReloadingContext
-
-    config = load_web_config_file(path)
-    tls = config.tls_server_config
-    return WebConfig(
-        tls=ReloadingContext(tls, path.parent) if tls is not None else None,
-        users=config.users,
-        headers=tuple(config.http_server_config.headers.items()),
-        rate_limit=config.rate_limit,
-        client_allowed_sans=tuple(tls.client_allowed_sans) if tls is not None and tls.client_allowed_sans is not None else None,
-    )
-
-
 def load_web_config_file(path: Path) -> WebConfigFile:
     """The file, read with the limits of --config.file (size, depth, no aliases, UTF-8). Raises WebConfigError."""
-    from ..config_file import ConfigFileError, read_yaml_mapping
+    from ..config.yaml_file import ConfigFileError, read_yaml_mapping  # PyYAML only when there is a file
 
     try:
         raw = read_yaml_mapping(path)
@@ -260,30 +211,4 @@ def load_web_config_file(path: Path) -> WebConfigFile:
     try:
         return WebConfigFile.model_validate(raw)
     except ValidationError as error:
-        raise WebConfigError(f"--web.config.file: {path}: {describe(error)}") from None
-
-
-def describe(error: ValidationError) -> str:
-    first = error.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in first["loc"])
-    if first["type"] == "extra_forbidden":
-        section = first["loc"][:-1]
-        known = _known_keys(section)
-        return f"{where}: unknown key (known here: {', '.join(known)})"
-    message = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "literal_error":
-        message = f"{first['input']!r} is not one of {first['ctx']['expected']}"
-    return f"{where}: {message}" if where else message
-
-
-def _known_keys(section: tuple) -> list[str]:
-    model: type[BaseModel] = WebConfigFile
-    for part in section:
-        if not isinstance(part, str):
-            return []
-        annotation = model.model_fields[part].annotation
-        candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)]
-        if not candidates:
-            return []
-        model = candidates[0]
-    return list(model.model_fields)
+        raise WebConfigError(f"--web.config.file: {path}: {describe_file_error(error, WebConfigFile)}") from None

@@ -23,7 +23,6 @@ import ssl
 import threading
 
 from .answer import Answerer, Handler
-from .config import WebConfig
 from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
 from .counts import HttpCounts
 from .http_protocol import (
@@ -36,6 +35,7 @@ from .http_protocol import (
     text_response,
 )
 from .listener import HANDSHAKE_SETTLE_S, LISTEN_BACKLOG, client_address, listen, stop_taking_new_clients
+from .server_config import WebConfig
 from .tls import peer_has_allowed_san
 
 log = logging.getLogger(__name__)

@@ -208,7 +208,7 @@ def test_a_flag_names_itself():
 
 def test_the_simulator_is_not_imported_unless_a_simulated_source_is_given():
     code = (
-        "import sys; from linky_exporter.settings import load_settings; "
+        "import sys; from linky_exporter.config.settings import load_settings; "
         "load_settings({'tic': {'source': sys.argv[1:]}}, None); "
         "print('linky_exporter.simulator' in sys.modules)"
     )

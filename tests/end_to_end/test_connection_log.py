@@ -9,8 +9,8 @@ import threading
 import time
 
 from linky_exporter.meter import MeterState
+from linky_exporter.meter.reader import MeterReader
 from linky_exporter.sources.connection_log import ConnectionLog
-from linky_exporter.sources.reader import MeterReader
 from linky_exporter.sources.spec import parse_source
 
 from ..exporter_process import Exporter, free_port, wait_for
@@ -54,7 +54,7 @@ class FakeClock:
 
 
 def messages(caplog) -> list[str]:
-    return [record.getMessage() for record in caplog.records if record.name.startswith("linky_exporter.sources")]
+    return [record.getMessage() for record in caplog.records if record.name.startswith(("linky_exporter.sources", "linky_exporter.meter.reader"))]
 
 
 def test_one_loss_and_recovery_is_two_lines(caplog):

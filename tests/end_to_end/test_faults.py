@@ -14,7 +14,7 @@ import threading
 import time
 
 from linky_exporter.meter import MeterState
-from linky_exporter.sources.reader import MeterReader
+from linky_exporter.meter.reader import MeterReader
 from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.sources.spec import parse_source
 
@@ -65,7 +65,7 @@ def flaky_opener(failures: list[OSError]):
 
 
 def test_busy_device_and_missing_permission_are_retried_until_they_clear(caplog, monkeypatch):
-    monkeypatch.setattr("linky_exporter.sources.reader.BACKOFF_MAX_S", 0.05)
+    monkeypatch.setattr("linky_exporter.meter.reader.BACKOFF_MAX_S", 0.05)
     failures = [OSError(errno.EBUSY, os.strerror(errno.EBUSY))] * 3 + [PermissionError(errno.EACCES, os.strerror(errno.EACCES))] * 3
     state = MeterState("linky", stale_after=30)
     stop = threading.Event()

@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from linky_exporter.metrics import METRICS
+from linky_exporter.metrics.catalogue import METRICS
 
 from ..grafana_queries import DASHBOARD_DIR, ROOT, dashboards, metric_names, walk_panels
 

@@ -42,7 +42,7 @@ import yaml
 
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 from ..exporter_process import Exporter, TcpLine, free_port
 from ..grafana_queries import panel_queries

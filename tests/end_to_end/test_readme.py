@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from linky_exporter.settings import load_settings
+from linky_exporter.config.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

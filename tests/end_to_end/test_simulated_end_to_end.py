@@ -12,8 +12,8 @@ import time
 import pytest
 
 from linky_exporter.meter import MeterState
+from linky_exporter.meter.reader import MeterReader
 from linky_exporter.simulator import SimulatedSerial
-from linky_exporter.sources.reader import MeterReader
 from linky_exporter.sources.spec import parse_source
 
 from ..exporter_process import Exporter, wait_for

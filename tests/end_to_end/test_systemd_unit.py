@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from linky_exporter.settings import Settings, load_settings
+from linky_exporter.config.settings import Settings, load_settings
 
 from ..exporter_process import Exporter, PtyLine, wait_for
 from ..golden_exposition import GOLDEN, stable_exposition, stream_of

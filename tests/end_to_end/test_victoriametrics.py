@@ -27,9 +27,20 @@ import pytest
 from ..demo_meters import METERS, PRICES, SCRAPE
 from ..exporter_process import Exporter
 from ..grafana_runner import GrafanaLike
-from ..promtools import (DEPLOY, AlertmanagerServer, PrometheusServer, WebhookReceiver, agent_config, alertmanager_config,
-                        free_port, poll, prometheus_config, require_binary, run_tool)
-from ..victoriametrics import VM_DEPLOY, Vmagent, Vmalert, VictoriaMetrics, prometheus_samples
+from ..promtools import (
+    DEPLOY,
+    AlertmanagerServer,
+    PrometheusServer,
+    WebhookReceiver,
+    agent_config,
+    alertmanager_config,
+    free_port,
+    poll,
+    prometheus_config,
+    require_binary,
+    run_tool,
+)
+from ..victoriametrics import VM_DEPLOY, VictoriaMetrics, Vmagent, Vmalert, prometheus_samples
 
 ARRIVAL_TIMEOUT = 60  # seconds; bounds a wait, asserts nothing about speed
 METER_URL = "simulated://standard?phases=3&producer=1&seed=21&start=2025-06-14T12:00"

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from linky_exporter.web.config import WebConfigError, load_web_config, parse_go_duration
+from linky_exporter.grammar.durations import parse_go_duration
+from linky_exporter.web.config import WebConfigError
+from linky_exporter.web.server_config import load_web_config
 
 from ..cli_run import assert_refused, run_cli
 from ..tls_certs import make_certificates

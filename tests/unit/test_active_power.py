@@ -12,12 +12,12 @@ import math
 
 import pytest
 
-from linky_exporter.active_power import ActivePower, MeterPower
-from linky_exporter.samples import power_samples
 from linky_exporter.meter import MeterState
+from linky_exporter.meter.active_power import ActivePower, MeterPower
+from linky_exporter.metrics.samples import power_samples
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult, checksum
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 WATTS = ("linky_active_power_watts", ("import",))
 RATIO = ("linky_power_factor_ratio", ("import",))
@@ -191,7 +191,7 @@ def test_a_corrupted_energy_index_is_never_part_of_an_estimate():
 
 
 def test_the_landing_page_shows_watts_next_to_volt_amperes():
-    from linky_exporter.server import landing_page
+    from linky_exporter.exposition.app import landing_page
 
     state = MeterState("linky", stale_after=30)
     transmitter = fixed(1800, 0.9)

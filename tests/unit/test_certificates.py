@@ -7,9 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
-from linky_exporter.web.config import load_web_config
 from linky_exporter.web.http_protocol import Request
 from linky_exporter.web.http_server import HttpServer
+from linky_exporter.web.server_config import load_web_config
 
 from ..http_client import client_context, connect, request
 from ..processes import wait_for

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 
-from linky_exporter.clock_offset import ClockOffset
 from linky_exporter.meter import MeterState
+from linky_exporter.meter.clock_offset import ClockOffset
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 OFFSET = ("linky_meter_clock_offset_seconds", ())
 

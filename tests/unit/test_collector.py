@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from linky_exporter import metrics as m
-from linky_exporter.collector import LinkyCollector
+from linky_exporter.config.settings import Prices
+from linky_exporter.exposition.collector import LinkyCollector
 from linky_exporter.meter import MeterState
-from linky_exporter.settings import Prices
+from linky_exporter.metrics import catalogue as m
 
 from ..fed_meter import fed_state
 
@@ -31,7 +31,7 @@ def test_the_collector_drops_a_value_past_its_staleness_without_a_new_snapshot()
 
 
 def test_every_family_is_rendered_as_its_catalogue_entry():
-    collector = LinkyCollector([fed_state(prices=Prices(per_kwh={1: 0.15}, subscription_per_day=0.5))], clock=lambda: 1000.0)
+    collector = LinkyCollector([fed_state()], clock=lambda: 1000.0, prices={"linky": Prices(per_kwh={1: 0.15}, subscription_per_day=0.5)})
     families = list(collector.collect())
     assert families, "a fed meter exposes metrics"
     by_name = {spec.family: spec for spec in m.METRICS.values()}

@@ -8,9 +8,9 @@ import os
 import pytest
 import yaml
 
-from linky_exporter import config_file
-from linky_exporter.config_file import ConfigFileError, read_yaml_mapping
-from linky_exporter.settings import SettingsError, load_settings
+from linky_exporter.config import yaml_file as config_file
+from linky_exporter.config.settings import SettingsError, load_settings
+from linky_exporter.config.yaml_file import ConfigFileError, read_yaml_mapping
 
 
 def test_the_file_is_parsed_once(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""linky_exporter/durations.py: the one duration grammar of flags and simulator URLs."""
+"""linky_exporter/grammar/durations.py: the one duration grammar of flags, simulator URLs and the web config file."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from linky_exporter.durations import parse_duration
-from linky_exporter.settings_values import parse_duration as flag_duration
-from linky_exporter.simulator.timespec import parse_duration as url_duration
+from linky_exporter.config.values import parse_duration as flag_duration
+from linky_exporter.grammar.durations import parse_duration, parse_go_duration
+from linky_exporter.grammar.durations import parse_nonnegative_duration as url_duration
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,21 @@ def test_bare_numbers_come_back_as_read_and_callers_bound_them():
     with pytest.raises(ValueError, match="is not a duration"):
         url_duration("nan")
     assert url_duration("0") == 0 and flag_duration("2d") == 172800
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("1s", 1), ("250ms", 0.25), ("1m30s", 90), ("30s1m", 90), (".5s", 0.5),
+                                               ("1.s", 1), ("0", 0), ("10us", 1e-5), ("10µs", 1e-5), ("7ns", 7e-9)])
+def test_go_grammar(text, seconds):
+    assert parse_go_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["5", "1d", "", "1h 30m", "-1s", 5, True])
+def test_what_go_does_not_read_as_a_duration(text):
+    with pytest.raises(ValueError, match="Go duration"):
+        parse_go_duration(text)
+
+
+@pytest.mark.parametrize("text", ["30s1m", ".5s", "1.s", "10us", "7ns"])
+def test_the_exporter_grammar_keeps_its_order_and_units(text):
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linky_exporter.tic.framing import DEFAULT_MAX_FRAME_BYTES, Frame, FrameDecoder, Mode, checksum
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 from ..captures import fixture_counts, fixture_path
 

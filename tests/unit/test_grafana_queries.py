@@ -7,8 +7,18 @@ import re
 
 import pytest
 
-from ..grafana_queries import (CONDITIONAL, PanelQuery, UnknownVariable, dashboards, panel_queries, regex_of, seconds,
-                              substitute, variable_selectors, walk_panels)
+from ..grafana_queries import (
+    CONDITIONAL,
+    PanelQuery,
+    UnknownVariable,
+    dashboards,
+    panel_queries,
+    regex_of,
+    seconds,
+    substitute,
+    variable_selectors,
+    walk_panels,
+)
 
 LEFTOVER = re.compile(r"\$\{?[A-Za-z_]|\[\[")
 

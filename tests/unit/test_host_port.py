@@ -1,10 +1,10 @@
-"""linky_exporter/host_port.py: the one reading of host:port."""
+"""linky_exporter/grammar/host_port.py: the one reading of host:port."""
 
 from __future__ import annotations
 
 import pytest
 
-from linky_exporter.host_port import split_host_port
+from linky_exporter.grammar.host_port import split_host_port
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from linky_exporter.web.config import WebConfig, load_web_config
 from linky_exporter.web.http_protocol import Request
 from linky_exporter.web.http_server import HttpServer
+from linky_exporter.web.server_config import WebConfig, load_web_config
 
 from ..exporter_process import wait_for
 from ..http_client import client_context, closed_by_peer, connect, read_response, request

@@ -8,7 +8,7 @@ import pytest
 from linky_exporter.meter import MeterState
 from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 
 from ..captures import fixture_path
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from linky_exporter.metrics import METRICS, Kind
+from linky_exporter.metrics.catalogue import METRICS, Kind
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
 GOLDEN = Path(__file__).parents[1] / "golden"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from linky_exporter import probe
 from linky_exporter.cli import build_parser
-from linky_exporter.settings import load_settings
+from linky_exporter.config.settings import load_settings
+from linky_exporter.sources import probe
 
 from ..settings_variables import known_variables
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linky_exporter.probe import Heard, diagnose, listen
+from linky_exporter.sources.probe import Heard, diagnose, listen
 from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.tic.framing import Mode
 

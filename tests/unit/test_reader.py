@@ -6,7 +6,7 @@ import threading
 import time
 
 from linky_exporter.meter import MeterState
-from linky_exporter.sources.reader import MeterReader
+from linky_exporter.meter.reader import MeterReader
 from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.sources.spec import parse_source
 
@@ -17,7 +17,7 @@ CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_fra
 
 
 def test_an_unexpected_error_in_the_source_is_logged_and_the_reader_goes_on(caplog, monkeypatch):
-    monkeypatch.setattr("linky_exporter.sources.reader.BACKOFF_MAX_S", 0.05)
+    monkeypatch.setattr("linky_exporter.meter.reader.BACKOFF_MAX_S", 0.05)
     calls = []
 
     def opener(spec, baudrate):
@@ -39,7 +39,7 @@ def test_an_unexpected_error_in_the_source_is_logged_and_the_reader_goes_on(capl
 
 
 def test_a_device_missing_at_start_is_retried_with_one_log_line(caplog, monkeypatch, tmp_path):
-    monkeypatch.setattr("linky_exporter.sources.reader.BACKOFF_MAX_S", 0.05)
+    monkeypatch.setattr("linky_exporter.meter.reader.BACKOFF_MAX_S", 0.05)
     missing = tmp_path / "ttyUSB9"
     state = MeterState("linky", stale_after=30)
     stop = threading.Event()

@@ -9,8 +9,8 @@ import pytest
 from linky_exporter.tic.address import parse_address
 from linky_exporter.tic.framing import Frame, FrameDecoder, FrameResult, Group, Mode
 from linky_exporter.tic.horodate import parse_horodate
+from linky_exporter.tic.interpret import read_frame
 from linky_exporter.tic.labels import HISTORIQUE_LABELS, STANDARD_LABELS
-from linky_exporter.tic.reading import read_frame
 from linky_exporter.tic.stge import BreakerState, CplStatus, EuridisOutput, TempoColor, decode_relais, decode_stge
 
 from ..captures import all_capture_paths, fixture_path

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 from prometheus_client import CollectorRegistry
 
-from linky_exporter import server
-from linky_exporter.collector import LinkyCollector
+from linky_exporter.exposition import app as server
+from linky_exporter.exposition.app import RENDER_CACHE_S, ExporterApp, landing_page
+from linky_exporter.exposition.collector import LinkyCollector
 from linky_exporter.meter import MeterState
-from linky_exporter.server import RENDER_CACHE_S, ExporterApp, landing_page
 from linky_exporter.web.http_protocol import Request
 
 from ..fed_meter import fed_state

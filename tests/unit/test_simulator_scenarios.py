@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from linky_exporter.simulator import generate
 from linky_exporter.simulator.clock import PARIS, local_datetime
 from linky_exporter.tic.framing import FrameResult, Mode
-from linky_exporter.tic.reading import read_frame
+from linky_exporter.tic.interpret import read_frame
 from linky_exporter.tic.stge import BreakerState
 
 from ..simulated import decode, emissions, transmitter

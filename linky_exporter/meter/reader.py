@@ -14,14 +14,16 @@ import time
 
 import serial
 
-from ..meter import MeterState
+from ..sources.autodetect import ModeDetector
+from ..sources.connection_log import ConnectionLog
+from ..sources.line import Line
+from ..sources.opener import Opener, open_line
+from ..sources.session import LineSession
+from ..sources.spec import SourceSpec
 from ..tic.framing import Frame, FrameResult, Mode
-from ..tic.reading import Reading, read_frame
-from .autodetect import ModeDetector
-from .connection_log import ConnectionLog
-from .line import Line, Opener, open_line
-from .session import LineSession
-from .spec import SourceSpec
+from ..tic.interpret import read_frame
+from ..tic.reading import Reading
+from . import MeterState
 
 log = logging.getLogger(__name__)
 

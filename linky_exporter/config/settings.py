@@ -15,12 +15,14 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
-from .settings_errors import describe_validation_error, describe_value, undecodable_variable, unknown_environment_variable
-from .settings_values import DEFAULT_PORT, Price, parse_duration, split_listen_address
-from .sources.spec import SourceSpec, parse_source, split_sources
-from .tic.framing import Mode
+from ..sources.spec import SourceSpec, parse_source, split_sources
+from ..tic.framing import Mode
+from .errors import describe_validation_error, describe_value, undecodable_variable, unknown_environment_variable
+from .values import DEFAULT_PORT, Price, parse_duration, split_listen_address
 
 ENV_PREFIX = "LINKY_EXPORTER_"
+#: The variable that names the YAML file when --config.file is not given.
+CONFIG_FILE_VARIABLE = f"{ENV_PREFIX}CONFIG_FILE"
 
 
 class _Section(BaseModel):
@@ -231,7 +233,7 @@ def load_settings(flags: dict[str, Any], config_file: Path | None) -> Settings:
     """Build Settings from flags (nested dict of the flags given), environment and file."""
     values: dict[str, Any] | None = None
     if config_file is not None:
-        from .config_file import ConfigFileError, read_yaml_mapping  # PyYAML only when there is a file
+        from .yaml_file import ConfigFileError, read_yaml_mapping  # PyYAML only when there is a file
 
         try:
             values = read_yaml_mapping(config_file)

@@ -11,16 +11,16 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-from . import durations
-from .host_port import split_host_port
-from .settings_errors import describe_value
+from ..grammar import durations
+from ..grammar.host_port import split_host_port
+from .errors import describe_value
 
 DEFAULT_PORT = 9798
 MAX_DURATION_S = 366 * 86400  # longer is a typo, and would overflow timers
 
 
 def parse_duration(value: Any) -> float:
-    """Seconds from ``30s``, ``2m``, ``1h30m``, ``500ms`` or a bare number of seconds (durations.py)."""
+    """Seconds from ``30s``, ``2m``, ``1h30m``, ``500ms`` or a bare number of seconds (grammar/durations.py)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
     elif isinstance(value, str) and value.strip():

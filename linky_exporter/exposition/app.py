@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
-from . import __version__
-from .meter import MeterState
-from .web.http_protocol import Request
+from .. import __version__
+from ..meter import MeterState
+from ..web.http_protocol import Request
 
 StartResponse = Callable[..., object]
 #: How long a rendered /metrics response may be reused (process_* metrics age that much at most).

@@ -4,7 +4,9 @@ pydantic's messages name a location (``tic.stale_after``) and a type
 (``Input should be a valid dictionary or instance of TicSettings``). The
 operator wrote a flag, an environment variable or a key in a file: the line
 names the one they wrote, says what was expected in plain words, and for a
-misspelt key or choice suggests the nearest known one.
+misspelt key or choice suggests the nearest known one. The exporter's settings
+(:func:`describe_validation_error`) and the web configuration file
+(:func:`describe_file_error`) are described by the same words.
 """
 
 from __future__ import annotations
@@ -50,6 +52,20 @@ def describe_validation_error(
         return _unknown_key(settings_cls, location, file_values, config_file, prefix) + suffix
     where = _where(location, flags, file_values, config_file, prefix)
     return f"{where}: {_message(first)}{suffix}"
+
+
+def describe_file_error(error: ValidationError, model: type[BaseModel]) -> str:
+    """The first problem of ``error`` as one line naming its key, for a file checked against ``model``."""
+    first = error.errors(include_url=False)[0]
+    location = tuple(str(part) for part in first["loc"])
+    where = ".".join(location)
+    if first["type"] == "extra_forbidden":
+        *parents, key = location
+        known = _known_keys(model, list(parents)) or []
+        guess = _close_matches(key, known)
+        hint = f" (did you mean {guess[0]}?)" if guess else ""
+        return f"{where}: unknown key{hint} (known here: {', '.join(known)})"
+    return f"{where}: {_message(first)}" if where else _message(first)
 
 
 def unknown_environment_variable(prefix: str, settings_cls: type[BaseModel]) -> str | None:
@@ -110,6 +126,9 @@ def _level_of(annotation: Any) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     args = getattr(annotation, "__args__", ())
+    models = [arg for arg in args if isinstance(arg, type) and issubclass(arg, BaseModel)]
+    if models and type(None) in args:  # Model | None
+        return models[0]
     if getattr(annotation, "__origin__", None) is dict and len(args) == 2:
         inner = args[1]
         return _DictOf(inner) if isinstance(inner, type) and issubclass(inner, BaseModel) else "any"

@@ -5,7 +5,7 @@ carried becomes a sample, so a mono meter has no phase 2 or 3 series and a
 consumer no export series. Energy registers are listed here with their metric
 and scale (:func:`energy_registers`), but become samples only through the index
 guard of ``meter/energy.py``; the active-power estimates become samples through
-:func:`power_samples`. Metric names come from the catalogue (``metrics.py``).
+:func:`power_samples`. Metric names come from the catalogue (``catalogue.py``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import metrics as m
-from .tic.framing import Mode
-from .tic.reading import Reading
-from .tic.stge import BreakerState, CplStatus, EuridisOutput, TempoColor
+from ..tic.framing import Mode
+from ..tic.reading import Reading
+from ..tic.stge import BreakerState, CplStatus, EuridisOutput, TempoColor
+from . import catalogue as m
 
 SampleKey = tuple[str, tuple[str, ...]]
 Samples = dict[SampleKey, float]

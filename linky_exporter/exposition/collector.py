@@ -8,7 +8,8 @@ the snapshots hold now, so a meter that stops talking loses its measurements
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -19,21 +20,32 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from . import __version__
-from .meter import MeterState, Snapshot
-from . import metrics as m
-from .metrics import IDENTITY_LABELS, METRICS, Kind, MetricSpec
-from .samples import SampleKey
-from .web.counts import HttpCounts
+from .. import __version__
+from ..meter import MeterState, Snapshot
+from ..metrics import catalogue as m
+from ..metrics.catalogue import IDENTITY_LABELS, METRICS, Kind, MetricSpec
+from ..metrics.samples import SampleKey
+from ..web.counts import HttpCounts
+
+if TYPE_CHECKING:
+    from ..config.settings import Prices  # validated where the settings are read
 
 
 class LinkyCollector(Collector):
-    """``http``: the HTTP server's counts (absent: no linky_exporter_http_* metrics)."""
+    """``http``: the HTTP server's counts (absent: no linky_exporter_http_* metrics);
+    ``prices``: each meter's contract prices by meter name (absent: no price gauges)."""
 
-    def __init__(self, meters: Sequence[MeterState], clock: Callable[[], float] = time.time, http: HttpCounts | None = None):
+    def __init__(
+        self,
+        meters: Sequence[MeterState],
+        clock: Callable[[], float] = time.time,
+        http: HttpCounts | None = None,
+        prices: Mapping[str, Prices] | None = None,
+    ):
         self.meters = meters
         self.clock = clock
         self.http = http
+        self.prices = prices or {}
 
     def describe(self) -> Iterable[Metric]:
         return []  # families depend on what the meters send; nothing to check at registration
@@ -43,7 +55,7 @@ class LinkyCollector(Collector):
         snapshots = [meter.snapshot for meter in self.meters]
         samples: dict[str, list[tuple[tuple[str, ...], float]]] = {name: [] for name in METRICS}
         for snap in snapshots:
-            for (name, labels), value in _meter_samples(snap, now).items():
+            for (name, labels), value in _meter_samples(snap, now, self.prices.get(snap.meter)).items():
                 samples[name].append(((snap.meter, *labels), value))
         samples[m.EXPORTER_BUILD_INFO.name] = [((__version__,), 1.0)]
         if self.http is not None:
@@ -52,7 +64,7 @@ class LinkyCollector(Collector):
         return [_family(spec, samples[name]) for name, spec in METRICS.items() if samples[name]]
 
 
-def _meter_samples(snap: Snapshot, now: float) -> dict[SampleKey, float]:
+def _meter_samples(snap: Snapshot, now: float, prices: Prices | None) -> dict[SampleKey, float]:
     """The meter's samples and the exporter's own for it, without the ``meter`` label."""
     out: dict[SampleKey, float] = dict(snap.fresh_samples(now))
     up = snap.up(now)
@@ -63,11 +75,11 @@ def _meter_samples(snap: Snapshot, now: float) -> dict[SampleKey, float]:
     if up:
         for (register, index), name in snap.tariff_names.items():
             out[(m.TARIFF_INDEX_INFO.name, (register, index, name))] = 1.0
-    if snap.prices is not None:
-        for index, price in snap.prices.per_kwh.items():
+    if prices is not None:
+        for index, price in prices.per_kwh.items():
             out[(m.TARIFF_PRICE_EUROS_PER_KILOWATT_HOUR.name, ("supplier", str(index)))] = price
-        if snap.prices.subscription_per_day is not None:
-            out[(m.SUBSCRIPTION_PRICE_EUROS_PER_DAY.name, ())] = snap.prices.subscription_per_day
+        if prices.subscription_per_day is not None:
+            out[(m.SUBSCRIPTION_PRICE_EUROS_PER_DAY.name, ())] = prices.subscription_per_day
     _source_samples(snap, out)
     return out
 

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .sources.line import Line
-from .sources.serial_line import READ_PAUSE_S
-from .sources.session import LineSession
-from .tic.framing import BAUD, FrameResult, Mode
-from .tic.reading import Reading, read_frame
+from ..tic.framing import BAUD, FrameResult, Mode
+from ..tic.interpret import read_frame
+from ..tic.reading import Reading
+from .line import Line
+from .serial_line import READ_PAUSE_S
+from .session import LineSession
 
 #: Above this share of bad groups a line works but needs attention; the exporter
 #: still drops every bad group, so values stay right, only fewer of them arrive.
