@@ -109,7 +109,7 @@ POWER_FACTOR_RATIO = MetricSpec(
 LOAD_CURVE_POWER_WATTS = MetricSpec("linky_load_curve_power_watts", Kind.GAUGE, "Load-curve point: mean active power over the last complete period (n) and the one before (n-1).", (M, "direction", "point"), "watts", "CCASN, CCASN-1, CCAIN, CCAIN-1")
 MAX_CURRENT_AMPERES = MetricSpec("linky_max_current_amperes", Kind.GAUGE, "Maximum current the meter reports (historique IMAX).", (M, "phase"), "amperes", "IMAX, IMAX1-3")
 # -- limits and alarms --------------------------------------------------------------
-REFERENCE_POWER_VOLT_AMPERES = MetricSpec("linky_reference_power_volt_amperes", Kind.GAUGE, "Subscribed (reference) apparent power.", (M,), "volt_amperes", "PREF x 1000; historique ISOUSC x 200 V")
+REFERENCE_POWER_VOLT_AMPERES = MetricSpec("linky_reference_power_volt_amperes", Kind.GAUGE, "Subscribed (reference) apparent power.", (M,), "volt_amperes", "PREF x 1000; historique ISOUSC x 200 V x phases")
 CUTOFF_POWER_VOLT_AMPERES = MetricSpec("linky_cutoff_power_volt_amperes", Kind.GAUGE, "Apparent power at which the breaker opens.", (M,), "volt_amperes", "PCOUP x 1000")
 REFERENCE_POWER_EXCEEDED = MetricSpec("linky_reference_power_exceeded", Kind.GAUGE, "1 while the reference power is exceeded.", (M,), source="STGE bit 7; historique: ADPS/ADIR present")
 OVERCURRENT_WARNING_AMPERES = MetricSpec("linky_overcurrent_warning_amperes", Kind.GAUGE, "Over-current warning, present only while the meter sends it.", (M, "phase"), "amperes", "ADPS, ADIR1-3")

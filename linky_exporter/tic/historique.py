@@ -22,6 +22,7 @@ def read_historique(values: GroupValues, reading: Reading) -> None:
     _energy(values, reading)
     _tariff(values, reading)
     _power_and_currents(values, reading)
+    _subscribed_power(values, reading)
     if reading.short_frame:
         reading.phases = 3
         # A burst goes on for a minute after the over-current, with ADIRn 000.
@@ -49,9 +50,6 @@ def _energy(values: GroupValues, reading: Reading) -> None:
 
 
 def _tariff(values: GroupValues, reading: Reading) -> None:
-    subscribed = values.int("ISOUSC")
-    if subscribed is not None:
-        reading.reference_power_va = subscribed * 200  # amperes at the 200 V EDF uses
     ptec = values.text("PTEC")
     if ptec is not None:
         reading.current_supplier_index = PTEC_INDEX[ptec]
@@ -63,6 +61,16 @@ def _tariff(values: GroupValues, reading: Reading) -> None:
     if reading.tariff_option == "EJP" or "PEJP" in values:
         # PEJP is sent only during the 30-minute notice before a mobile peak.
         reading.mobile_peak_notice = 1 if "PEJP" in values else 0
+
+
+def _subscribed_power(values: GroupValues, reading: Reading) -> None:
+    """ISOUSC is the subscribed current of each phase, counted at 200 V a phase: a 12 kVA
+    three-phase contract is ISOUSC 20. Without the phase count (no IINST in this frame,
+    an address of no known type) the power is not said rather than guessed."""
+    subscribed = values.int("ISOUSC")
+    phases = reading.phases or (reading.address.phases if reading.address is not None else None)
+    if subscribed is not None and phases is not None:
+        reading.reference_power_va = subscribed * 200 * phases
 
 
 def _power_and_currents(values: GroupValues, reading: Reading) -> None:

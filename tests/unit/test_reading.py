@@ -203,6 +203,30 @@ def test_historique_tempo_capture():
 
 
 @pytest.mark.parametrize(
+    ("capture", "isousc", "subscribed_va", "peak_va"),
+    [
+        ("hist_tri_ejp_cbetm__openhab_cbetm-ejp-option-1.tic", 30, 18000, 17480),
+        ("hist_tri_base_cbetm__openhab_cbetm-base-option-1.tic", 20, 12000, None),
+    ],
+)
+def test_three_phase_historique_subscribed_power_counts_every_phase(capture, isousc, subscribed_va, peak_va):
+    # ISOUSC is the current of each phase: 30 A on three phases is 18 kVA, above
+    # yesterday's peak of 17 480 VA (one phase's 6 kVA would be far below it).
+    frames = [read_frame(frame) for frame in valid_frames(fixture_path(capture))]
+    full = [reading for reading in frames if not reading.short_frame]
+    assert full and all(reading.phases == 3 for reading in full)
+    assert {reading.reference_power_va for reading in full} == {isousc * 200 * 3} == {subscribed_va}
+    if peak_va is not None:
+        assert {reading.apparent_power_max_va[("import", "yesterday")] for reading in full} == {peak_va}
+
+
+def test_historique_subscribed_power_is_not_guessed_without_the_phase_count():
+    assert read_frame(frame_of(Mode.HISTORIQUE, ISOUSC="30", IINST="012")).reference_power_va == 6000
+    assert read_frame(frame_of(Mode.HISTORIQUE, ISOUSC="20", IINST1="001", IINST2="002", IINST3="003")).reference_power_va == 12000
+    assert read_frame(frame_of(Mode.HISTORIQUE, ISOUSC="30", PAPP="00400")).reference_power_va is None
+
+
+@pytest.mark.parametrize(
     ("option", "labels", "ptec", "index"),
     [
         ("BASE", {"BASE": 1}, "TH..", 1),

@@ -120,3 +120,13 @@ def test_frame_sizes_are_those_of_real_meters():
     assert 150 <= len(generate("simulated://historique?contract=tempo", 1)) <= 275
     assert 860 <= len(generate("simulated://standard?contract=hc", 1)) <= 1030
     assert 1400 <= len(generate("simulated://standard?phases=3&producer=1", 1)) <= 1500
+
+
+@pytest.mark.parametrize(("phases", "pref_kva"), [(1, 9), (3, 12), (3, 36)])
+def test_both_modes_say_the_same_subscribed_power(phases, pref_kva):
+    # Standard mode sends PREF in kVA; historique the current of each phase (ISOUSC).
+    said = {}
+    for mode in ("historique", "standard"):
+        readings = [r for _, _, r in emissions(transmitter(f"simulated://{mode}?phases={phases}&pref={pref_kva}"), 3)]
+        said[mode] = {r.reference_power_va for r in readings if not r.short_frame}
+    assert said == {"historique": {pref_kva * 1000}, "standard": {pref_kva * 1000}}
