@@ -27,6 +27,9 @@ class EnergyBank:
         self._max_va: float | None = None
         self.power = MeterPower()
         self.rejected = 0  # values refused by the guards, as counted in groups (historique's derived total aside)
+        #: (register, accepted Wh, refused Wh) of each register whose source rewound or
+        #: jumped since the caller last emptied the list (IndexGuard.discontinuity).
+        self.discontinuities: list[tuple[SampleKey, int, int]] = []
 
     def apply(
         self, reading: Reading, serial: str | None, phases: int | None, clock: float, last: Callable[[SampleKey], float | None]
@@ -57,6 +60,9 @@ class EnergyBank:
             guard = self._guards[register.key] = IndexGuard()
         before = guard.rejected
         confirmed = guard.update(register.raw, clock, max_va)
+        if guard.discontinuity is not None:
+            self.discontinuities.append((register.key, *guard.discontinuity))
+            guard.discontinuity = None
         if not register.derived:  # a derived total's index groups are already counted
             self.rejected += guard.rejected - before
         if confirmed is not None:

@@ -8,10 +8,17 @@ drawn in the time between them (with a margin). An isolated bad value is
 therefore never confirmed and never exposed, whether it is too high or too low.
 The cost is one frame of delay on energy counters.
 
-A genuine discontinuity under the same serial (an index reset) is followed once
-``rebaseline_after`` consecutive values agree with each other but not with the
-accepted one. A replaced meter has another serial: it gets new guards at once
-(``MeterState._start_new_meter`` in meter/state.py), so none of its values is refused.
+Under the same serial a meter's index never goes back and never grows faster
+than its power allows, so a value that does is refused however many frames
+agree with it: a source that rewinds to 1 Wh and then jumps to 999 999 999 Wh
+would otherwise be believed, and Prometheus would count a gigawatt-hour. The
+bound grows with the time since the last accepted value, so a long silence
+(an unplugged dongle) is followed by the energy it hid. When
+``PERSISTENT_AFTER`` refused values in a row agree with each other (a source
+that really rewound or jumped, not one corrupted read), ``discontinuity`` says
+so once, for the caller to log. A replaced meter has another serial: it gets new
+guards at once (``MeterState._start_new_meter`` in meter/state.py), so none of
+its values is refused.
 
 Time comes from the caller: wall-clock seconds when reading live, the time the
 bytes took on the wire when replaying a capture as fast as possible.
@@ -37,12 +44,17 @@ class IndexGuard:
     #: Whole watt-hours granted on top (the index resolution).
     SLACK_WH = 2
 
-    def __init__(self, rebaseline_after: int = 3):
-        self.rebaseline_after = rebaseline_after
+    #: Refused values in a row that agree with each other: a source that rewound or
+    #: jumped, rather than one corrupted read.
+    PERSISTENT_AFTER = 3
+
+    def __init__(self) -> None:
         self.accepted: _Point | None = None
         self._pending: _Point | None = None
         self._rival: list[_Point] = []  # consecutive values that agree with each other, not with `accepted`
         self.rejected = 0  # values never passed on
+        #: (accepted Wh, refused Wh) once PERSISTENT_AFTER refused values agree; the caller clears it.
+        self.discontinuity: tuple[int, int] | None = None
 
     @property
     def value(self) -> int | None:
@@ -62,15 +74,14 @@ class IndexGuard:
                 self.rejected += 1  # the new value fits, the pending one was the outlier
             self._follow(point)
             return self.value
-        # The new value fits nothing accepted: an outlier, or the start of a new series.
+        # The new value fits nothing accepted: an outlier, or a source that rewound or
+        # jumped. Neither is passed on; a series of them that agree is reported once.
+        self.rejected += 1
         if self._rival and not self._possible(self._rival[-1], point, max_power_va):
             self._rival.clear()
         self._rival.append(point)
-        if len(self._rival) >= self.rebaseline_after:
-            self.accepted = self._rival[-2]
-            self._follow(point)
-            return self.value
-        self.rejected += 1
+        if len(self._rival) == self.PERSISTENT_AFTER:
+            self.discontinuity = (self.accepted.wh, wh)
         return self.value
 
     def _follow(self, point: _Point) -> None:

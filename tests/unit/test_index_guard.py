@@ -66,11 +66,33 @@ def test_growth_after_a_long_gap_is_accepted():
     assert guard.update(3002, 3602, MAX_VA) == 3001
 
 
-def test_a_replaced_meter_is_followed_once_consecutive_values_agree():
-    guard = IndexGuard(rebaseline_after=3)
-    exposed = feed(guard, [900_000, 900_001, 900_002, 10, 11, 12, 13, 14])
-    assert exposed[-1] == 13
-    assert 10 not in exposed  # the first value of the new series waits for agreement
+def test_a_rewind_then_a_jump_under_the_same_serial_is_refused_however_many_frames_agree():
+    # A replaced meter has another serial (and new guards); under the same one, the
+    # index never goes back and never grows faster than the power allows.
+    guard = IndexGuard()
+    values = [900_000, 900_001, 900_002, *range(1, 7), *[999_999_999] * 10]
+    exposed = feed(guard, values)
+    assert set(exposed[2:]) == {900_001}
+    assert guard.rejected == 16
+
+
+def test_a_series_that_agrees_is_reported_once_and_a_single_bad_read_is_not():
+    guard = IndexGuard()
+    feed(guard, [5000, 5001, 5002, 0, 5003])
+    assert guard.discontinuity is None
+    guard = IndexGuard()
+    reported = []
+    for i, wh in enumerate([5000, 5001, 5002, 10, 11, 12, 13, 14]):
+        guard.update(wh, i, MAX_VA)
+        reported.append(guard.discontinuity)
+        guard.discontinuity = None
+    assert [r for r in reported if r] == [(5001, 12)]
+
+
+def test_the_true_series_is_followed_again_after_a_rewind():
+    guard = IndexGuard()
+    exposed = feed(guard, [5000, 5001, 10, 11, 12, 13, 5008, 5009, 5010])
+    assert exposed[-1] == 5009 and 10 not in exposed
 
 
 def test_values_too_fast_for_the_cutoff_power_are_rejected():

@@ -253,3 +253,26 @@ def test_a_frame_too_long_to_keep_is_counted_as_invalid():
     alone = MeterState("linky", stale_after=30)
     feed_bytes(alone, b"\x02" + b"A" * 9000, now=1000.0)
     assert alone.snapshot.frames["invalid"] == 1
+
+
+def test_a_source_that_rewinds_then_jumps_under_the_same_serial_moves_no_counter(caplog):
+    from linky_exporter.simulator.frames import Field, encode_frame
+    from linky_exporter.tic.framing import Mode
+
+    def frame(east_wh: int) -> bytes:
+        fields = [Field("ADSC", "041876097389"), Field("VTIC", "02"), Field("EAST", f"{east_wh:09d}"), Field("PCOUP", "09")]
+        return encode_frame(fields, Mode.STANDARD)
+
+    state = MeterState("linky", stale_after=30)
+    total = ("linky_energy_imported_joules_total", ("041876097389",))
+    series = [5_000_000, 5_000_001, 5_000_002, *range(1, 7), *[999_999_999] * 5, 5_000_010, 5_000_011]
+    exposed = []
+    with caplog.at_level("WARNING", logger="linky_exporter.meter.state"):
+        for second, wh in enumerate(series):
+            feed_bytes(state, frame(wh), now=1000.0 + second)
+            exposed.append(state.snapshot.fresh_samples(1000.0 + second).get(total))
+    wh_exposed = [j / 3600 for j in exposed if j is not None]
+    assert wh_exposed == sorted(wh_exposed) and max(wh_exposed) == 5_000_010
+    assert state.snapshot.groups["rejected_value"] == 11
+    lines = [r.getMessage() for r in caplog.records if "under the same serial" in r.getMessage()]
+    assert len(lines) == 1 and "went from 5000001 to 3" in lines[0], lines
