@@ -30,7 +30,9 @@ from ..web.server_config import WebConfig, load_web_config
 
 log = logging.getLogger(__name__)
 
-DEMO_SOURCE = "demo=simulated://standard?contract=tempo&speed=60"
+# Real time: a sped-up meter would show impossible values (energy faster than its power,
+# a clock running ahead of the real one), and a newcomer sees the demo first.
+DEMO_SOURCE = "demo=simulated://standard?contract=tempo"
 
 EXIT_FAILURE = 1
 EXIT_BAD_CONFIG = 2

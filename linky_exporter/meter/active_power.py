@@ -165,9 +165,10 @@ class ActivePower:
         if self._prior is not None and own_too_weak:
             slope = self._prior  # the new load's own steps are too few, or too close together, yet
         if self._uses_va:
-            watts = max(0.0, slope * (self._va or 0.0))
-            # Above 1 only the meter's rounding of VA speaks: shown as 1.
+            # Above 1 only the meter's rounding of VA (or a load that changed between two
+            # frames far apart) speaks: shown as 1, and the watts never above the VA.
             power_factor: float | None = min(1.0, max(0.0, slope))
+            watts = power_factor * (self._va or 0.0)
         else:
             watts, power_factor = max(0.0, self._slope), None
         # The register read the same from its last step (or the last load switch) to its

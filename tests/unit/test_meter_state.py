@@ -276,3 +276,19 @@ def test_a_source_that_rewinds_then_jumps_under_the_same_serial_moves_no_counter
     assert state.snapshot.groups["rejected_value"] == 11
     lines = [r.getMessage() for r in caplog.records if "under the same serial" in r.getMessage()]
     assert len(lines) == 1 and "went from 5000001 to 3" in lines[0], lines
+
+
+@pytest.mark.parametrize("url", ["simulated://standard?contract=tempo&start=2025-01-14T18:00&speed=60",
+                                 "simulated://standard?producer=1&start=2024-06-15T11:00&speed=60"])
+def test_active_power_is_never_above_apparent_power_even_on_a_sped_up_meter(url):
+    # Frames a simulated minute apart see the load change between them: the
+    # estimate's slope can pass 1, but no meter draws more watts than volt-amperes.
+    state = MeterState("linky", stale_after=30)
+    shown = 0
+    for fresh in feed_emissions(state, url, 600, speed=60):
+        for direction in ("import", "export"):
+            watts = fresh.get(("linky_active_power_watts", (direction,)))
+            if watts is not None:
+                shown += 1
+                assert watts <= fresh[("linky_apparent_power_volt_amperes", (direction,))]
+    assert shown > 100
