@@ -13,8 +13,15 @@ from __future__ import annotations
 import logging
 
 from ..tic.reading import Reading
+from .throttled_log import ThrottledLog
 
 log = logging.getLogger(__name__)
+
+#: Unknown labels remembered (so each is logged once); past them, a label counts as
+#: new again and its line goes through the throttle.
+UNKNOWN_LABELS_KEPT = 64
+_LABELS_SHOWN = 5
+_LABEL_SHOWN_CHARS = 32
 
 #: Consecutive valid frames that must carry a new serial before it is believed.
 SERIAL_CONFIRMATIONS = 2
@@ -63,12 +70,13 @@ class SerialWatch:
 class Identity:
     """The meter's identity (linky_meter_info), its tariff index names and the labels it sends that we do not know."""
 
-    def __init__(self, meter: str) -> None:
+    def __init__(self, meter: str, unknown_log: ThrottledLog) -> None:
         self.meter = meter
         self.labels: dict[str, str] = {}
         self.tariff_names: dict[tuple[str, str], str] = {}  # (register, index) -> name
         self.phases: int | None = None
-        self._unknown_seen: set[str] = set()
+        self._unknown_seen: set[str] = set()  # at most UNKNOWN_LABELS_KEPT: a source decides what it sends
+        self._unknown_log = unknown_log
 
     def learn(self, reading: Reading) -> None:
         labels = self.labels
@@ -93,6 +101,18 @@ class Identity:
         """Tariff names and unknown labels: after the values, as the meter's frame is applied."""
         for index, name in reading.supplier_index_names.items():
             self.tariff_names[("supplier", str(index))] = name
-        for label in reading.unknown.keys() - self._unknown_seen:
-            self._unknown_seen.add(label)
-            log.info("meter %s sends label %s, unknown to this exporter: kept out of the metrics", self.meter, label)
+        new = sorted(reading.unknown.keys() - self._unknown_seen)
+        if new:
+            room = max(0, UNKNOWN_LABELS_KEPT - len(self._unknown_seen))
+            self._unknown_seen.update(new[:room])
+            shown = ", ".join(_shown(label) for label in new[:_LABELS_SHOWN])
+            more = f" and {len(new) - _LABELS_SHOWN} more" if len(new) > _LABELS_SHOWN else ""
+            self._unknown_log.log(
+                logging.INFO, "meter %s sends label%s %s%s, unknown to this exporter: kept out of the metrics",
+                self.meter, "s" if len(new) > 1 else "", shown, more,
+            )
+
+
+def _shown(label: str) -> str:
+    """A label as the log shows it: printable, and short whatever the source sent."""
+    return repr(label) if len(label) <= _LABEL_SHOWN_CHARS else repr(label[:_LABEL_SHOWN_CHARS]) + "..."

@@ -23,7 +23,8 @@ from ..sources.spec import SourceSpec
 from ..tic.framing import Frame, FrameResult, Mode
 from ..tic.interpret import read_frame
 from ..tic.reading import Reading
-from . import MeterState
+from .state import MeterState
+from .throttled_log import ThrottledLog
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class MeterReader(threading.Thread):
         self.ended = threading.Event()  # a capture file that does not loop has been read to its end
         self.detector = ModeDetector(mode, time.monotonic(), start=spec.likely_mode or Mode.HISTORIQUE)
         self.connection_log = ConnectionLog(spec.name, spec.url)
+        self._mode_log = ThrottledLog(log)  # a source that alternates modes would fill the log
         self._opened_before = False
         self._clock = 0.0  # the source's clock for the index guard; it goes on across reconnections
         self._framed = False  # a valid frame has been read: reads pause longer (see LineSession)
@@ -126,10 +128,11 @@ class MeterReader(threading.Thread):
 
     def _announce(self, mode: Mode, kind: str) -> None:
         if kind == "detected":
-            log.info("meter %s: TIC mode %s detected (%d Bd)", self.spec.name, mode.value, self.detector.baudrate)
+            self._mode_log.log(logging.INFO, "meter %s: TIC mode %s detected (%d Bd)", self.spec.name, mode.value, self.detector.baudrate)
             self.state.record_mode_detected(mode.value)
         else:
-            log.warning(
+            self._mode_log.log(
+                logging.WARNING,
                 "meter %s: valid %s frames stopped while bytes keep coming; detecting the mode again",
                 self.spec.name,
                 mode.value,

@@ -28,12 +28,12 @@ from .counters import SourceCounters
 from .energy import EnergyBank
 from .identity import Identity, SerialWatch
 from .snapshot import Readout, Seen, Snapshot
+from .throttled_log import ThrottledLog
 from .values import Values
 
 log = logging.getLogger(__name__)
 
 _BYTES_ONLY_PUBLISH_S = 1.0
-_DISCONTINUITY_LOG_EVERY_S = 60.0
 _BURST_METRICS = frozenset(FIELD_METRICS[field] for field in BURST_FIELDS)
 _IMPORT = "import"
 _IMPORT_WATTS = (ACTIVE_POWER_WATTS.name, (_IMPORT,))
@@ -50,6 +50,10 @@ class MeterState:
         self._last_frame_at: float | None = None
         self._published_at = 0.0
         self._version = 0
+        # What the source repeats at will is logged once a minute at most, across meters too.
+        self._serial_log = ThrottledLog(log)
+        self._discontinuity_log = ThrottledLog(log)
+        self._unknown_label_log = ThrottledLog(log)
         self._start_new_meter()
         self.snapshot = self._build_snapshot()
 
@@ -115,10 +119,8 @@ class MeterState:
         (frames, groups, bytes, reconnects) belong to the source and go on.
         """
         self._bank = EnergyBank()
-        self._discontinuity_logged_at = float("-inf")
-        self._discontinuities_unlogged = 0
         self._values.clear()
-        self._identity = Identity(self.meter)
+        self._identity = Identity(self.meter, self._unknown_label_log)
         self._clock_offset = ClockOffset()
         self._short_frame_at = float("-inf")
         self._apparent_power: Seen | None = None
@@ -128,7 +130,8 @@ class MeterState:
         before = self._watch.serial
         use, new_serial = self._watch.judge(reading)
         if new_serial is not None:
-            log.warning(
+            self._serial_log.log(
+                logging.WARNING,
                 "meter %s: serial changed from %s to %s: the meter was replaced or the dongle moved to another meter; "
                 "its energy series start afresh under serial=%s",
                 self.meter, before or "(none)", new_serial, new_serial,
@@ -143,41 +146,35 @@ class MeterState:
         fresh = reading_samples(reading)
         if reading.meter_time is not None:
             fresh.update(clock_offset_sample(self._clock_offset.update(reading.meter_time.timestamp(), now)))
-        fresh.update(self._apply_energy(reading, clock, now))
+        fresh.update(self._apply_energy(reading, clock))
         self._hold_burst_values(reading, now, fresh)
         clean = not reading.short_frame and not (frame.groups_bad_checksum or frame.groups_malformed or reading.rejected)
         self._values.apply(fresh, now, clean)
         self._update_readout(reading, now, clean, fresh)
         self._identity.learn_names(reading)
 
-    def _apply_energy(self, reading: Reading, clock: float, now: float) -> Samples:
+    def _apply_energy(self, reading: Reading, clock: float) -> Samples:
         before = self._bank.rejected
         fresh = self._bank.apply(reading, self._watch.serial, self._identity.phases, clock, self._values.last)
         self._counters.guard_rejected += self._bank.rejected - before
         if self._bank.discontinuities:
-            self._log_discontinuities(now)
+            self._log_discontinuities()
         if fresh is None:
             return {}
         self._values.drop_metrics(POWER_METRICS)
         return fresh
 
-    def _log_discontinuities(self, now: float) -> None:
-        """One line for a register whose source rewound or jumped, one a minute at most per meter."""
+    def _log_discontinuities(self) -> None:
+        """A line for a register whose source rewound or jumped (one a minute at most per meter)."""
         found, self._bank.discontinuities = self._bank.discontinuities, []
-        if now - self._discontinuity_logged_at < _DISCONTINUITY_LOG_EVERY_S:
-            self._discontinuities_unlogged += len(found)
-            return
-        (name, labels), accepted, refused = found[0]
-        others = len(found) - 1 + self._discontinuities_unlogged
-        log.warning(
-            "meter %s: %s%s went from %d to %d under the same serial%s: a meter's index never goes back nor "
-            "grows faster than its power allows, so the new values are refused and the last good one stays "
-            "(restart the exporter if the meter's indexes really restarted)",
-            self.meter, name, "".join(f" {label}" for label in labels[1:]), accepted, refused,
-            f" (and {others} more since the last line)" if others else "",
-        )
-        self._discontinuity_logged_at = now
-        self._discontinuities_unlogged = 0
+        for (name, labels), accepted, refused in found:
+            self._discontinuity_log.log(
+                logging.WARNING,
+                "meter %s: %s%s went from %d to %d under the same serial: a meter's index never goes back nor "
+                "grows faster than its power allows, so the new values are refused and the last good one stays "
+                "(restart the exporter if the meter's indexes really restarted)",
+                self.meter, name, "".join(f" {label}" for label in labels[1:]), accepted, refused,
+            )
 
     def _hold_burst_values(self, reading: Reading, now: float, fresh: Samples) -> None:
         """Inside an over-current burst, what only the short frames say holds (tic/short_frames.py)."""
