@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
 
@@ -96,3 +97,23 @@ def test_decode_imports_only_the_framing():
         ["linky_exporter.cli", "linky_exporter.commands", "linky_exporter.commands.decode", "linky_exporter.tic",
          "linky_exporter.tic.frame", "linky_exporter.tic.framing", "linky_exporter.tic.groups"]
     )
+
+
+def test_decode_from_a_pipe_prints_each_frame_as_it_ends():
+    # A live line gives a frame at a time: it must come out at once, not after 64 KiB.
+    data = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
+    first = data[: data.index(b"\x03") + 1]
+    process = subprocess.Popen([sys.executable, "-m", "linky_exporter.cli", "decode"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        process.stdin.write(first)
+        process.stdin.flush()
+        ready, _, _ = select.select([process.stdout], [], [], 10)
+        assert ready, "no frame printed while the pipe stays open"
+        line = json.loads(process.stdout.readline())
+        assert line["groups"]["ADCO"]["value"] == "021861348497"
+    finally:
+        process.stdin.close()
+        process.wait(timeout=10)
+        process.stdout.close()
+        process.stderr.close()
