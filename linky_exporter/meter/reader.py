@@ -18,8 +18,9 @@ from ..sources.autodetect import ModeDetector
 from ..sources.connection_log import ConnectionLog
 from ..sources.line import Line
 from ..sources.opener import Opener, open_line
+from ..sources.serial_line import SILENCE_REOPEN_S
 from ..sources.session import LineSession
-from ..sources.spec import SourceSpec
+from ..sources.spec import SourceKind, SourceSpec
 from ..tic.framing import Frame, FrameResult, Mode
 from ..tic.interpret import read_frame
 from ..tic.reading import Reading
@@ -106,9 +107,15 @@ class MeterReader(threading.Thread):
             framed=self._framed,
             stats=self.state.decoder_stats,
         )
+        watch_silence = self.spec.kind is SourceKind.SERIAL  # a capture or the simulator may pause
+        spoke_at = time.monotonic()
         try:
             while not self.stop_event.is_set():
                 chunk = session.read()
+                if chunk.data:
+                    spoke_at = chunk.now
+                elif watch_silence and chunk.now - spoke_at > SILENCE_REOPEN_S:
+                    raise SilentLine(f"silent for {SILENCE_REOPEN_S:g} s (a meter never stops talking)")
                 self.connection_log.connected()
                 self._record(chunk.frames, chunk.clock)
                 if chunk.detection is not None:
@@ -137,6 +144,10 @@ class MeterReader(threading.Thread):
                 self.spec.name,
                 mode.value,
             )
+
+
+class SilentLine(OSError):
+    """A serial or network line that gave no byte for SILENCE_REOPEN_S: it is opened again."""
 
 
 def _describe(error: BaseException) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 
 import serial
 
@@ -23,6 +24,13 @@ FIRST_FRAME_PAUSE_S = 0.1
 #: request waits that long at most).
 IDLE_WAIT_S = 1.0
 READ_SIZE = 4096
+#: A meter never stops talking: a serial or network line silent this long (some ten
+#: frames of the slowest mode) is closed and opened again. A ser2net host that lost
+#: power leaves a TCP connection that looks open and only ever gives silence.
+SILENCE_REOPEN_S = 15.0
+#: TCP keepalive on socket:// and rfc2217:// lines: a dead peer is found in
+#: IDLE + INTERVAL x COUNT seconds even while the exporter waits.
+KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT = 10, 5, 3
 
 
 class SerialLine:
@@ -72,4 +80,17 @@ def open_serial(url: str, baudrate: int) -> SerialLine:
     except ValueError as error:  # "Could not configure port" and friends
         log.warning("cannot set 7E1 on %s (%s): reading it as 8N1 and masking the parity bit", url, error)
         port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_TIMEOUT_S)
+    _keep_alive(port)
     return SerialLine(port)
+
+
+def _keep_alive(port: serial.SerialBase) -> None:
+    """TCP keepalive on a network port (pyserial keeps its socket in ``_socket``)."""
+    sock = getattr(port, "_socket", None)
+    if not isinstance(sock, socket.socket):
+        return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option, value in (("TCP_KEEPIDLE", KEEPALIVE_IDLE_S), ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL_S),
+                          ("TCP_KEEPCNT", KEEPALIVE_COUNT)):
+        if hasattr(socket, option):  # Linux; elsewhere the system's defaults
+            sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)

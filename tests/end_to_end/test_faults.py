@@ -125,3 +125,24 @@ def test_reconnections_leak_no_file_descriptor():
             assert quiet_fd_count(fds) <= baseline
     finally:
         line.stop()
+
+
+def test_a_line_that_goes_silent_on_an_open_connection_is_opened_again():
+    # A ser2net host that lost power: the TCP connection looks open and gives nothing.
+    from linky_exporter.sources.serial_line import SILENCE_REOPEN_S
+
+    line = TcpLine()
+    frames = HIST.read_bytes()
+    try:
+        with Exporter("--tic.source", line.url) as exporter:
+            wait_for(line.connected, what="the connection")
+            line.write(frames)
+            wait_for(lambda: exporter.value("linky_up") == 1, what="frames")
+            silent_at = time.monotonic()
+            wait_for(lambda: line.connected() >= 2, timeout=SILENCE_REOPEN_S + 15, what="a new connection after the silence")
+            assert time.monotonic() - silent_at >= SILENCE_REOPEN_S - 1
+            assert exporter.value("linky_exporter_source_reconnects_total") == 1
+            lines = [row for row in exporter.log().splitlines() if "silent for" in row]
+            assert len(lines) == 1, exporter.log()
+    finally:
+        line.stop()
