@@ -70,10 +70,10 @@ def cpu_share(pid: int, seconds: float) -> float:
     return (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
 
 
-async def _one_scrape(port: int) -> float:
+async def _one_scrape(port: int, path: str = "/metrics") -> float:
     started = time.perf_counter()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+    writer.write(b"GET " + path.encode() + b" HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
     await writer.drain()
     response = await reader.read()
     writer.close()
@@ -82,7 +82,7 @@ async def _one_scrape(port: int) -> float:
     return time.perf_counter() - started
 
 
-async def _scrapers(port: int, scrapers: int, seconds: float, interval: float) -> tuple[list[float], int]:
+async def _scrapers(port: int, scrapers: int, seconds: float, interval: float, path: str = "/metrics") -> tuple[list[float], int]:
     """``scrapers`` clients each scraping every ``interval`` s (0: back to back). (latencies, errors)"""
     latencies: list[float] = []
     errors = 0
@@ -94,7 +94,7 @@ async def _scrapers(port: int, scrapers: int, seconds: float, interval: float) -
         while time.monotonic() < deadline:
             began = time.monotonic()
             try:
-                latencies.append(await _one_scrape(port))
+                latencies.append(await _one_scrape(port, path))
             except OSError:
                 errors += 1
             if interval:
@@ -104,8 +104,8 @@ async def _scrapers(port: int, scrapers: int, seconds: float, interval: float) -
     return latencies, errors
 
 
-def run_scrapers(port: int, scrapers: int, seconds: float, interval: float) -> tuple[list[float], int]:
-    return asyncio.run(_scrapers(port, scrapers, seconds, interval))
+def run_scrapers(port: int, scrapers: int, seconds: float, interval: float, path: str = "/metrics") -> tuple[list[float], int]:
+    return asyncio.run(_scrapers(port, scrapers, seconds, interval, path))
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -130,6 +130,7 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
         meters,
         settings.web.telemetry_path,
         ready=lambda: all(reader.opened.is_set() for reader in readers),
+        prices=settings.prices,
     )
     host, port = split_listen_address(settings.web.listen_address)
     try:

@@ -1,26 +1,36 @@
-"""What the exporter serves: /metrics (text or OpenMetrics), a landing page, /-/healthy, /-/ready.
+"""What the exporter serves: /metrics (text or OpenMetrics), the live page at /, its data
+at /api/live, /-/healthy, /-/ready.
 
 prometheus_client's WSGI app renders the metrics (and negotiates OpenMetrics
-from the Accept header); this module adds the landing page and the health
-endpoints. Connections, TLS, authentication and limits are web/http_server.py's.
+from the Accept header); this module adds the live page (live_page.py, live.py)
+and the health endpoints. Connections, TLS, authentication and limits are
+web/http_server.py's: every path here is behind the same ones.
 """
 
 from __future__ import annotations
 
-import html
 import io
+import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
 
-from .. import __version__
 from ..meter import MeterState
 from ..web.http_protocol import Request
+from .live import live_document
+from .live_page import HEADERS as PAGE_HEADERS
+from .live_page import live_page
+
+if TYPE_CHECKING:
+    from ..config.settings import Prices
 
 StartResponse = Callable[..., object]
 #: How long a rendered /metrics response may be reused (process_* metrics age that much at most).
 RENDER_CACHE_S = 1.0
+#: The live page's data (docs/live.md).
+LIVE_PATH = "/api/live"
 
 
 class ExporterApp:
@@ -30,12 +40,15 @@ class ExporterApp:
         meters: Sequence[MeterState],
         telemetry_path: str = "/metrics",
         ready: Callable[[], bool] = lambda: True,
+        prices: Mapping[str, Prices] | None = None,
     ):
         self.metrics_app = make_wsgi_app(registry)
         self.meters = meters
         self.telemetry_path = telemetry_path
         self.ready = ready
+        self.prices = prices
         self._rendered: tuple | None = None  # (key, expiry, (status, headers, body))
+        self._live: tuple | None = None  # (key, expiry, body)
 
     def handle(self, request: Request) -> tuple[int, list[tuple[str, str]], bytes]:
         """One request (GET or HEAD, authorised already) -> (status, headers, body). Called on an app thread."""
@@ -55,8 +68,12 @@ class ExporterApp:
                 return _text(start_response, "200 OK", "Ready\n")
             return _text(start_response, "503 Service Unavailable", "Not ready: no source opened yet\n")
         if path == "/":
-            body = landing_page(self.meters, self.telemetry_path).encode()
-            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
+            body = live_page(self.meters, self.telemetry_path).encode()
+            start_response("200 OK", [*PAGE_HEADERS, ("Content-Length", str(len(body)))])
+            return [body]
+        if path == LIVE_PATH:
+            body = self._live_json()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("Content-Length", str(len(body)))])
             return [body]
         return _text(start_response, "404 Not Found", f"Not found. Metrics are at {self.telemetry_path}\n")
 
@@ -91,6 +108,19 @@ class ExporterApp:
         return [body]
 
 
+    def _live_json(self) -> bytes:
+        """The live page's document, shared like /metrics by the clients of the same second."""
+        snapshots = [meter.snapshot for meter in self.meters]
+        key = tuple(snap.version for snap in snapshots)
+        now = time.monotonic()
+        cached = self._live
+        if cached is not None and cached[0] == key and now < cached[1]:
+            return cached[2]
+        body = json.dumps(live_document(self.meters, self.prices), separators=(",", ":")).encode()
+        self._live = (key, now + RENDER_CACHE_S, body)
+        return body
+
+
 def _environ(request: Request) -> dict:
     """The WSGI environ prometheus_client reads. HEAD is rendered as GET: the server drops the body."""
     environ = {
@@ -109,45 +139,3 @@ def _text(start_response: StartResponse, status: str, text: str) -> list[bytes]:
     body = text.encode()
     start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
     return [body]
-
-
-def landing_page(meters: Sequence[MeterState], telemetry_path: str, now: float | None = None) -> str:
-    now = time.time() if now is None else now
-    rows = []
-    for meter in meters:
-        snap = meter.snapshot
-        age = "never" if snap.last_frame_at is None else f"{now - snap.last_frame_at:.1f} s ago"
-        power = snap.fresh(snap.readout.apparent_power_va, now)
-        watts = snap.fresh(snap.readout.active_power_w, now)
-        kind = "<strong>SIMULATED meter — not real data</strong>" if snap.simulated else "real meter"
-        rows.append(
-            "<tr>"
-            + "".join(
-                f"<td>{cell}</td>"
-                for cell in (
-                    html.escape(snap.meter),
-                    kind,
-                    html.escape(snap.identity.get("mode", "detecting…")),
-                    "up" if snap.up(now) else "<strong>down</strong>",
-                    age,
-                    "—" if watts is None else f"{watts:.0f} W",
-                    "—" if power is None else f"{power:.0f} VA",
-                    str(snap.valid_frames),
-                    str(snap.group_errors),
-                    "yes" if snap.connected else "<strong>no</strong>",
-                )
-            )
-            + "</tr>"
-        )
-    path = html.escape(telemetry_path)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>linky-exporter</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.2em .8em;text-align:left}}</style></head>
-<body><h1>linky-exporter {html.escape(__version__)}</h1>
-<p>Prometheus exporter for the Linky meter's customer output (TIC). Metrics: <a href="{path}">{path}</a></p>
-<table><tr><th>meter</th><th>source</th><th>mode</th><th>state</th><th>last valid frame</th>
-<th>active power</th><th>apparent power</th><th>valid frames</th><th>group errors</th><th>source open</th></tr>
-{''.join(rows)}</table>
-<p><a href="/-/healthy">/-/healthy</a> · <a href="/-/ready">/-/ready</a></p>
-</body></html>
-"""

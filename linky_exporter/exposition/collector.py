@@ -55,7 +55,7 @@ class LinkyCollector(Collector):
         snapshots = [meter.snapshot for meter in self.meters]
         samples: dict[str, list[tuple[tuple[str, ...], float]]] = {name: [] for name in METRICS}
         for snap in snapshots:
-            for (name, labels), value in _meter_samples(snap, now, self.prices.get(snap.meter)).items():
+            for (name, labels), value in meter_samples(snap, now, self.prices.get(snap.meter)).items():
                 samples[name].append(((snap.meter, *labels), value))
         samples[m.EXPORTER_BUILD_INFO.name] = [((__version__,), 1.0)]
         if self.http is not None:
@@ -64,7 +64,7 @@ class LinkyCollector(Collector):
         return [_family(spec, samples[name]) for name, spec in METRICS.items() if samples[name]]
 
 
-def _meter_samples(snap: Snapshot, now: float, prices: Prices | None) -> dict[SampleKey, float]:
+def meter_samples(snap: Snapshot, now: float, prices: Prices | None) -> dict[SampleKey, float]:
     """The meter's samples and the exporter's own for it, without the ``meter`` label."""
     out: dict[SampleKey, float] = dict(snap.fresh_samples(now))
     up = snap.up(now)

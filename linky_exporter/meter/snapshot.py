@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..metrics.samples import SampleKey
 from ..tic.framing import FrameResult
 from .counters import GROUP_ERRORS
+from .today import NOTHING, Today
 
 Seen = tuple[float, float]  # (value, wall time last read)
 
@@ -37,6 +38,7 @@ class Snapshot:
     connected: bool
     last_frame_at: float | None
     readout: Readout = Readout()
+    today: Today = NOTHING  # energy since local midnight (today.py)
 
     def up(self, now: float) -> bool:
         return self.last_frame_at is not None and now - self.last_frame_at <= self.stale_after

@@ -18,7 +18,13 @@ import logging
 import time
 from types import MappingProxyType
 
-from ..metrics.catalogue import ACTIVE_POWER_WATTS
+from ..metrics.catalogue import (
+    ACTIVE_POWER_WATTS,
+    APPARENT_POWER_VOLT_AMPERES,
+    ENERGY_EXPORTED_JOULES_TOTAL,
+    ENERGY_IMPORTED_BY_INDEX_JOULES_TOTAL,
+    ENERGY_IMPORTED_JOULES_TOTAL,
+)
 from ..metrics.samples import FIELD_METRICS, POWER_METRICS, Samples, clock_offset_sample, reading_samples
 from ..tic.framing import DecoderStats, Frame, FrameResult
 from ..tic.reading import Reading
@@ -26,9 +32,11 @@ from ..tic.short_frames import BURST_FIELDS, in_burst
 from .clock_offset import ClockOffset
 from .counters import SourceCounters
 from .energy import EnergyBank
+from .history import PowerHistory
 from .identity import Identity, SerialWatch
 from .snapshot import Readout, Seen, Snapshot
 from .throttled_log import ThrottledLog
+from .today import TodayEnergy
 from .values import Values
 
 log = logging.getLogger(__name__)
@@ -37,6 +45,12 @@ _BYTES_ONLY_PUBLISH_S = 1.0
 _BURST_METRICS = frozenset(FIELD_METRICS[field] for field in BURST_FIELDS)
 _IMPORT = "import"
 _IMPORT_WATTS = (ACTIVE_POWER_WATTS.name, (_IMPORT,))
+_IMPORT_VA = (APPARENT_POWER_VOLT_AMPERES.name, (_IMPORT,))
+_EXPORT_VA = (APPARENT_POWER_VOLT_AMPERES.name, ("export",))
+#: The counters whose energy since midnight the live page shows.
+_DAY_REGISTERS = frozenset(
+    spec.name for spec in (ENERGY_IMPORTED_JOULES_TOTAL, ENERGY_IMPORTED_BY_INDEX_JOULES_TOTAL, ENERGY_EXPORTED_JOULES_TOTAL)
+)
 
 
 class MeterState:
@@ -54,6 +68,9 @@ class MeterState:
         self._serial_log = ThrottledLog(log)
         self._discontinuity_log = ThrottledLog(log)
         self._unknown_label_log = ThrottledLog(log)
+        #: The last 24 h of power, one point a minute (the live page's curve); a
+        #: replaced meter's power goes on the same curve.
+        self.history = PowerHistory()
         self._start_new_meter()
         self.snapshot = self._build_snapshot()
 
@@ -119,6 +136,7 @@ class MeterState:
         (frames, groups, bytes, reconnects) belong to the source and go on.
         """
         self._bank = EnergyBank()
+        self._today = TodayEnergy(_DAY_REGISTERS)
         self._values.clear()
         self._identity = Identity(self.meter, self._unknown_label_log)
         self._clock_offset = ClockOffset()
@@ -151,6 +169,8 @@ class MeterState:
         clean = not reading.short_frame and not (frame.groups_bad_checksum or frame.groups_malformed or reading.rejected)
         self._values.apply(fresh, now, clean)
         self._update_readout(reading, now, clean, fresh)
+        self._today.update(now, fresh)
+        self.history.record(now, fresh.get(_IMPORT_VA), fresh.get(_EXPORT_VA), fresh.get(_IMPORT_WATTS))
         self._identity.learn_names(reading)
 
     def _apply_energy(self, reading: Reading, clock: float) -> Samples:
@@ -218,4 +238,5 @@ class MeterState:
             connected=counters.connected,
             last_frame_at=self._last_frame_at,
             readout=Readout(self._apparent_power, self._active_power),
+            today=self._today.today(),
         )

@@ -10,9 +10,9 @@ _SUMMER = timezone(timedelta(hours=2), "CEST")
 _WINTER = timezone(timedelta(hours=1), "CET")
 
 try:
-    _PARIS: timezone | ZoneInfo = ZoneInfo("Europe/Paris")
+    PARIS: timezone | ZoneInfo = ZoneInfo("Europe/Paris")
 except ZoneInfoNotFoundError:  # no tz database: winter time is the safer guess
-    _PARIS = _WINTER
+    PARIS = _WINTER
 
 
 class Horodate(NamedTuple):
@@ -39,7 +39,7 @@ def parse_horodate(raw: str) -> Horodate:
     elif season in "Hh":
         zone = _WINTER
     elif season == " ":
-        zone = _PARIS
+        zone = PARIS
     else:
         raise ValueError(f"horodate season letter must be E, H, e, h or a space, got {season!r}")
     return Horodate(naive.replace(tzinfo=zone), season in "eh")

@@ -191,7 +191,7 @@ def test_a_corrupted_energy_index_is_never_part_of_an_estimate():
 
 
 def test_the_landing_page_shows_watts_next_to_volt_amperes():
-    from linky_exporter.exposition.app import landing_page
+    from linky_exporter.exposition.live_page import live_page as landing_page
 
     state = MeterState("linky", stale_after=30)
     transmitter = fixed(1800, 0.9)

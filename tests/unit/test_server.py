@@ -10,7 +10,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from linky_exporter.exposition import app as server
-from linky_exporter.exposition.app import RENDER_CACHE_S, ExporterApp, landing_page
+from linky_exporter.exposition.app import RENDER_CACHE_S, ExporterApp
+from linky_exporter.exposition.live_page import live_page as landing_page
 from linky_exporter.exposition.collector import LinkyCollector
 from linky_exporter.meter import MeterState
 from linky_exporter.web.http_protocol import Request
