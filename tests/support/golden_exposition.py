@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .captures import fixture_path
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
 
 # layout -> (capture, times it is written); captures whose indexes grow are written once

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 METRICS_DOC = ROOT / "docs" / "metrics.md"
 
 # metric name -> label names it carries (besides the target labels job and instance)
@@ -90,7 +90,7 @@ def contract_metric_names() -> tuple[frozenset[str], str]:
                 names.update(re.findall(r"`(linky_[a-z0-9_]+)`", first_cell))
         if names:
             return frozenset(names), str(METRICS_DOC.relative_to(ROOT))
-    return frozenset(CONTRACT), "tests/metric_contract.py CONTRACT"
+    return frozenset(CONTRACT), "tests/support/metric_contract.py CONTRACT"
 
 
 def all_contract_labels() -> frozenset[str]:
