@@ -1,7 +1,7 @@
 """Shared by the benchmarks: the exporter as a process, /proc readings, scrapers, percentiles.
 
 A free port, waiting and the simulated meter behind a pty are the tests' helpers
-(tests/processes.py, tests/simulator_process.py): one copy of each.
+(tests/support/processes.py, tests/support/simulator_process.py): one copy of each.
 """
 
 from __future__ import annotations

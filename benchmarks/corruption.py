@@ -2,7 +2,7 @@
 
     python -m benchmarks.corruption [--frames 20000] [--rate 0.02] [--seed 1]
 
-What is done and what is checked: tests/corruption_run.py, shared with the short form in tests/unit/.
+What is done and what is checked: tests/support/corruption_run.py, shared with the short form in tests/unit/.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from tests import corruption_run
-from tests.corruption_run import LAYOUTS, run
+from tests.support import corruption_run
+from tests.support.corruption_run import LAYOUTS, run
 
 
 def main() -> None:

@@ -14,8 +14,8 @@ import argparse
 import contextlib
 import time
 
-from tests.processes import free_port
-from tests.simulator_process import SimulatedPty
+from tests.support.processes import free_port
+from tests.support.simulator_process import SimulatedPty
 
 from .common import (
     cpu_share,

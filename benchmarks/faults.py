@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from linky_exporter.simulator import generate
-from tests.exporter_process import Exporter, PtyLine, TcpLine, wait_for
+from tests.support.exporter_process import Exporter, PtyLine, TcpLine, wait_for
 
 from .common import machine
 

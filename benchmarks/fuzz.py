@@ -2,7 +2,7 @@
 
     python -m benchmarks.fuzz --inputs 1000000 [--seed 1]
 
-What is done and what is checked: tests/fuzzing.py, shared with the short form in tests/unit/.
+What is done and what is checked: tests/support/fuzzing.py, shared with the short form in tests/unit/.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import argparse
 import resource
 import time
 
-from tests import fuzzing
-from tests.fuzzing import Report, fuzz_counters, fuzz_decoder
+from tests.support import fuzzing
+from tests.support.fuzzing import Report, fuzz_counters, fuzz_decoder
 
 
 def main() -> None:

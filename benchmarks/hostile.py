@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.processes import free_port
+from tests.support.processes import free_port
 
 from .common import ROOT, cpu_seconds, machine, open_fds, percentile, rss_mb, start_exporter
 

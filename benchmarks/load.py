@@ -13,7 +13,7 @@ import argparse
 import asyncio
 import time
 
-from tests.processes import free_port
+from tests.support.processes import free_port
 
 from .common import _one_scrape, machine, open_fds, percentile, rss_mb, start_exporter, wait_until_up
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from tests.processes import free_port
+from tests.support.processes import free_port
 
 from .common import cpu_share, machine, rss_mb, start_exporter, wait_until_up
 

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.processes import free_port, wait_for
+from tests.support.processes import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDING_RULES = ROOT / "deploy" / "prometheus" / "rules" / "linky-recording.yml"

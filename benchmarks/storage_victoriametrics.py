@@ -20,7 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.processes import free_port
+from tests.support.processes import free_port
 from benchmarks.storage_prometheus import wait_ready
 
 _BATCH_LINES = 50_000

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .promtools import WebhookReceiver
+from .support.promtools import WebhookReceiver
 
 
 @pytest.fixture

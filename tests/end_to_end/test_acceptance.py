@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from ..captures import fixture_path
-from ..exporter_process import Exporter, PtyLine, TcpLine, wait_for
-from ..golden_exposition import GOLDEN, LAYOUTS, UPDATE_GOLDEN, stable_exposition, stream_of
+from ..support.captures import fixture_path
+from ..support.exporter_process import Exporter, PtyLine, TcpLine, wait_for
+from ..support.golden_exposition import GOLDEN, LAYOUTS, UPDATE_GOLDEN, stable_exposition, stream_of
 
 
 def frames_in(layout: str) -> int:

@@ -26,8 +26,8 @@ The whole test takes about 2.5 minutes, bounded below by LinkyMeterSilent's `for
 
 from __future__ import annotations
 
-from tests.exporter_process import Exporter
-from tests.promtools import (
+from tests.support.exporter_process import Exporter
+from tests.support.promtools import (
     AlertmanagerServer,
     PrometheusServer,
     WebhookReceiver,
@@ -36,7 +36,7 @@ from tests.promtools import (
     poll,
     prometheus_config,
 )
-from tests.simulator_process import SimulatedTcp
+from tests.support.simulator_process import SimulatedTcp
 
 # Tempo: tomorrow (2025-01-15) forced red, announced at 20:00; 06:00 is 120 real s away.
 TEMPO_URL = (

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.promtools import DEPLOY, AlertmanagerServer, alertmanager_config, poll, run_tool
+from tests.support.promtools import DEPLOY, AlertmanagerServer, alertmanager_config, poll, run_tool
 
 PI = {"job": "linky", "instance": "pi:9798"}
 

@@ -13,8 +13,8 @@ import pytest
 from linky_exporter.web import auth as auth_module
 from linky_exporter.web.auth import BasicAuth, parse_basic_authorization
 
-from ..captures import fixture_path
-from ..exporter_process import Exporter
+from ..support.captures import fixture_path
+from ..support.exporter_process import Exporter
 
 CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast"
 

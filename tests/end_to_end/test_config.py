@@ -10,7 +10,7 @@ from linky_exporter.config.settings import SettingsError, load_settings
 from linky_exporter.config.values import parse_duration
 from linky_exporter.sources.spec import SourceKind, parse_source
 
-from ..cli_run import run_cli
+from ..support.cli_run import run_cli
 
 BAD = [
     (["--tic.stale-after", "soon"], "--tic.stale-after"),

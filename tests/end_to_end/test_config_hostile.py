@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ..captures import fixture_path
-from ..cli_run import assert_refused, run_cli
+from ..support.captures import fixture_path
+from ..support.cli_run import assert_refused, run_cli
 
 CAPTURE = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic")
 

@@ -13,7 +13,7 @@ from linky_exporter.meter.reader import MeterReader
 from linky_exporter.sources.connection_log import ConnectionLog
 from linky_exporter.sources.spec import parse_source
 
-from ..exporter_process import Exporter, free_port, wait_for
+from ..support.exporter_process import Exporter, free_port, wait_for
 
 
 class ResettingServer:

@@ -16,7 +16,7 @@ equal to the registers of the simulated meter's first frame: the history of a me
 that was still until the exporter started. The shipped rules, evaluated by Prometheus
 in real time, then record the energy since the first frame: a window that holds the
 off-peak boundary and a few simulated hours. By hand: the recorded energies must be the
-register differences of one frame of the regenerated stream (tests/meter_truth.py,
+register differences of one frame of the regenerated stream (tests/support/meter_truth.py,
 itself checked against the simulator's truth), and the cost is their kWh × price plus
 the subscription (1/24 of the daily price for the hour, all of it for the day).
 
@@ -36,9 +36,9 @@ from pathlib import Path
 import pytest
 
 from linky_exporter.simulator import Transmitter, parse_url
-from tests.exporter_process import Exporter
-from tests.meter_truth import find_frame, frame_registers
-from tests.promtools import ROOT, PrometheusServer, free_port, poll, prometheus_config, run_tool
+from tests.support.exporter_process import Exporter
+from tests.support.meter_truth import find_frame, frame_registers
+from tests.support.promtools import ROOT, PrometheusServer, free_port, poll, prometheus_config, run_tool
 
 METER = "home"
 URL = "simulated://standard?contract=hc&seed=21&start=2025-01-14T21:50&speed=600"

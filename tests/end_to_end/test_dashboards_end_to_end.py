@@ -11,8 +11,8 @@ real second, started at instants chosen so that things happen within the test:
   ADPS, the over-current warning, is sent (the one query that is empty in ordinary operation).
 
 Prices are configured for every meter. Prometheus scrapes every second and loads the
-shipped rule files. Then every panel query (tests/grafana_queries.py), timed as Grafana
-times it (tests/grafana_runner.py), must return at least one series, with finite values
+shipped rule files. Then every panel query (tests/support/grafana_queries.py), timed as Grafana
+times it (tests/support/grafana_runner.py), must return at least one series, with finite values
 only; and every template variable must offer values. The test polls until that holds: a
 query still empty at the deadline is a panel that would show nothing to a user.
 """
@@ -24,13 +24,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from ..demo_meters import METERS, PRICES, SCRAPE
-from ..exporter_process import Exporter
-from ..grafana_queries import variable_selectors
-from ..grafana_runner import GrafanaLike
-from ..promtools import DEPLOY, PrometheusServer, poll
+from ..support.demo_meters import METERS, PRICES, SCRAPE
+from ..support.exporter_process import Exporter
+from ..support.grafana_queries import variable_selectors
+from ..support.grafana_runner import GrafanaLike
+from ..support.promtools import DEPLOY, PrometheusServer, poll
 
-# Compressed waits (tests/grafana_runner.py): "last 15 seconds" as the dashboard range,
+# Compressed waits (tests/support/grafana_runner.py): "last 15 seconds" as the dashboard range,
 # a month's time shift and the week of "Compare with" as 15 seconds each. The oldest data
 # a query needs is then 2 x 15 s (a range against the one before it).
 COMPRESSED = 15

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ..captures import all_capture_paths, fixture_path, require_shared
+from ..support.captures import all_capture_paths, fixture_path, require_shared
 
 COUNT_KEYS = {
     "frames_valid", "frames_invalid", "groups_valid", "groups_bad_checksum", "groups_malformed",

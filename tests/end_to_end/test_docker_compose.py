@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ..grafana_queries import ROOT
+from ..support.grafana_queries import ROOT
 
 DEPLOY = ROOT / "deploy"
 COMPOSE = DEPLOY / "docker-compose.yml"

@@ -18,8 +18,8 @@ from linky_exporter.meter.reader import MeterReader
 from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.sources.spec import parse_source
 
-from ..captures import fixture_path
-from ..exporter_process import Exporter, TcpLine, free_port, wait_for
+from ..support.captures import fixture_path
+from ..support.exporter_process import Exporter, TcpLine, free_port, wait_for
 
 HIST = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic")
 

@@ -21,7 +21,7 @@ import yaml
 
 from linky_exporter.metrics.catalogue import METRICS
 
-from ..grafana_queries import DASHBOARD_DIR, ROOT, dashboards, metric_names, walk_panels
+from ..support.grafana_queries import DASHBOARD_DIR, ROOT, dashboards, metric_names, walk_panels
 
 SCHEMA = ROOT / "tests" / "schemas" / "grafana-dashboard.schema.json"
 METRICS_DOC = ROOT / "docs" / "metrics.md"

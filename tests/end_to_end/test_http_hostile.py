@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from ..captures import fixture_path
-from ..exporter_process import Exporter, wait_for
-from ..http_client import client_context, closed_by_peer, connect, request
-from ..tls_certs import make_certificates
+from ..support.captures import fixture_path
+from ..support.exporter_process import Exporter, wait_for
+from ..support.http_client import client_context, closed_by_peer, connect, request
+from ..support.tls_certs import make_certificates
 
 CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast&loop=1"
 

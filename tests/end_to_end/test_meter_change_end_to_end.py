@@ -44,10 +44,10 @@ from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
 from linky_exporter.tic.interpret import read_frame
 
-from ..exporter_process import Exporter, TcpLine, free_port
-from ..grafana_queries import panel_queries
-from ..promtools import DEPLOY, PrometheusServer, poll
-from ..simulator_process import SimulatedTcp
+from ..support.exporter_process import Exporter, TcpLine, free_port
+from ..support.grafana_queries import panel_queries
+from ..support.promtools import DEPLOY, PrometheusServer, poll
+from ..support.simulator_process import SimulatedTcp
 
 SPEED = 10
 START = "2024-06-15T03:00"

@@ -15,8 +15,8 @@ from collections import defaultdict
 
 import pytest
 
-from tests.metric_contract import PROMETHEUS_SERIES, all_contract_labels, contract_metric_names, scan
-from tests.promtools import DEPLOY, PrometheusServer, run_tool
+from tests.support.metric_contract import PROMETHEUS_SERIES, all_contract_labels, contract_metric_names, scan
+from tests.support.promtools import DEPLOY, PrometheusServer, run_tool
 
 RULE_FILES = sorted((DEPLOY / "rules").glob("*.yml"))
 UNIT_TEST_FILES = sorted((DEPLOY / "tests").glob("*.yml"))

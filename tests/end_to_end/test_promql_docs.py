@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.metric_contract import PROMETHEUS_SERIES, all_contract_labels, contract_metric_names, scan
-from tests.promtools import DEPLOY, ROOT, PrometheusServer
+from tests.support.metric_contract import PROMETHEUS_SERIES, all_contract_labels, contract_metric_names, scan
+from tests.support.promtools import DEPLOY, ROOT, PrometheusServer
 
 DOCS = [ROOT / "docs" / "promql.md", ROOT / "docs" / "prometheus.md"]
 GRAFANA_VARIABLES = {"$__range_s": "2592000", "$__range": "30d", "$__interval": "1m"}

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 import pytest
 
 from linky_exporter.simulator import SimulatedMeter, parse_url
-from tests.exporter_process import Exporter
-from tests.promtools import PrometheusServer, agent_config, free_port, poll, prometheus_config, shipped
+from tests.support.exporter_process import Exporter
+from tests.support.promtools import PrometheusServer, agent_config, free_port, poll, prometheus_config, shipped
 
 ARRIVAL_TIMEOUT = 60  # seconds; a bound for the wait, not an assertion on speed
 METER_URL = "simulated://standard?seed=11&start=2025-01-14T18:30"  # dinner time: the house draws power

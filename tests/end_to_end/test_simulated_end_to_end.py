@@ -16,8 +16,8 @@ from linky_exporter.meter.reader import MeterReader
 from linky_exporter.simulator import SimulatedSerial
 from linky_exporter.sources.spec import parse_source
 
-from ..exporter_process import Exporter, wait_for
-from ..simulator_process import SimulatedPty
+from ..support.exporter_process import Exporter, wait_for
+from ..support.simulator_process import SimulatedPty
 
 START = "&seed=3&start=2024-01-10T19:00"
 LAYOUTS = {

@@ -18,14 +18,15 @@ import pytest
 
 from linky_exporter.config.settings import Settings, load_settings
 
-from ..exporter_process import Exporter, PtyLine, wait_for
-from ..golden_exposition import GOLDEN, stable_exposition, stream_of
-from ..settings_variables import known_variables
+from ..support import seccomp_sandbox
+from ..support.exporter_process import Exporter, PtyLine, wait_for
+from ..support.golden_exposition import GOLDEN, stable_exposition, stream_of
+from ..support.settings_variables import known_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "deploy" / "systemd" / "linky-exporter.service"
 ENV_FILE = ROOT / "deploy" / "systemd" / "linky-exporter.env"
-SANDBOX = Path(__file__).resolve().parents[1] / "seccomp_sandbox.py"
+SANDBOX = Path(seccomp_sandbox.__file__).resolve()
 #: systemd-analyze security's scale is 0 (locked down) to 10 (exposed). The unit
 #: scores 1.9 with systemd 252; a change that weakens it fails here.
 MAX_EXPOSURE = 2.0
@@ -206,13 +207,8 @@ def test_the_exporter_serves_the_same_metrics_under_the_units_system_call_policy
     capture; /metrics must match the golden file of the unconfined exporter.
     """
     systemd_analyze()
-    sys.path.insert(0, str(SANDBOX.parent))
-    try:
-        from seccomp_sandbox import system_service_syscalls
-    finally:
-        sys.path.remove(str(SANDBOX.parent))
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"allow": system_service_syscalls()}))
+    policy.write_text(json.dumps({"allow": seccomp_sandbox.system_service_syscalls()}))
     line = PtyLine(tmp_path / "ttyLINKY")
     exporter = Exporter("--tic.source", str(line.link), "--tic.stale-after", "5m")
     assert exporter.args[1:3] == ["-m", "linky_exporter.cli"]

@@ -24,10 +24,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from ..demo_meters import METERS, PRICES, SCRAPE
-from ..exporter_process import Exporter
-from ..grafana_runner import GrafanaLike
-from ..promtools import (
+from ..support.demo_meters import METERS, PRICES, SCRAPE
+from ..support.exporter_process import Exporter
+from ..support.grafana_runner import GrafanaLike
+from ..support.promtools import (
     DEPLOY,
     AlertmanagerServer,
     PrometheusServer,
@@ -40,7 +40,7 @@ from ..promtools import (
     require_binary,
     run_tool,
 )
-from ..victoriametrics import VM_DEPLOY, VictoriaMetrics, Vmagent, Vmalert, prometheus_samples
+from ..support.victoriametrics import VM_DEPLOY, VictoriaMetrics, Vmagent, Vmalert, prometheus_samples
 
 ARRIVAL_TIMEOUT = 60  # seconds; bounds a wait, asserts nothing about speed
 METER_URL = "simulated://standard?phases=3&producer=1&seed=21&start=2025-06-14T12:00"

@@ -11,8 +11,8 @@ from linky_exporter.grammar.durations import parse_go_duration
 from linky_exporter.web.config import WebConfigError
 from linky_exporter.web.server_config import load_web_config
 
-from ..cli_run import assert_refused, run_cli
-from ..tls_certs import make_certificates
+from ..support.cli_run import assert_refused, run_cli
+from ..support.tls_certs import make_certificates
 
 HASH = "$2y$04$6nK1nDt0jJ5t3G3rkJ0Bsu4kz8VqQ0Ql2a3tG0xH0o5sYl8n0jY6e"  # any well-formed hash
 

@@ -11,9 +11,9 @@ import urllib.request
 import bcrypt
 import pytest
 
-from ..captures import fixture_path
-from ..cli_run import run_cli
-from ..exporter_process import Exporter
+from ..support.captures import fixture_path
+from ..support.cli_run import run_cli
+from ..support.exporter_process import Exporter
 
 CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast"
 

@@ -1,3 +1,3 @@
 """Unit tests: one module of linky_exporter/ (or one helper) at a time, in this process.
 
-The helpers they share are the modules of tests/ itself, also used by benchmarks/."""
+The helpers they share are the modules of tests/support/, also used by benchmarks/."""

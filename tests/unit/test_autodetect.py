@@ -7,7 +7,7 @@ import random
 from linky_exporter.sources.autodetect import GARBAGE_BYTES, ModeDetector
 from linky_exporter.tic.framing import FrameDecoder, Mode
 
-from ..captures import fixture_path
+from ..support.captures import fixture_path
 
 HIST = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
 STD = fixture_path("std_tri_prod_tempo_linky__openhab_linky-tic-mode-standard-three-phase-prod.tic").read_bytes()

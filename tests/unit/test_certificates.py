@@ -11,9 +11,9 @@ from linky_exporter.web.http_protocol import Request
 from linky_exporter.web.http_server import HttpServer
 from linky_exporter.web.server_config import load_web_config
 
-from ..http_client import client_context, connect, request
-from ..processes import wait_for
-from ..tls_certs import make_certificates, renew_server_certificate
+from ..support.http_client import client_context, connect, request
+from ..support.processes import wait_for
+from ..support.tls_certs import make_certificates, renew_server_certificate
 
 
 def hello(request: Request):

@@ -9,7 +9,7 @@ from linky_exporter.exposition.collector import LinkyCollector
 from linky_exporter.meter import MeterState
 from linky_exporter.metrics import catalogue as m
 
-from ..fed_meter import fed_state
+from ..support.fed_meter import fed_state
 
 
 def exposed(collector: LinkyCollector) -> dict[str, float]:

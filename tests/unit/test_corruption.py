@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..corruption_run import LAYOUTS, run
+from ..support.corruption_run import LAYOUTS, run
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -16,7 +16,7 @@ from linky_exporter.tic.framing import (
     checksum,
 )
 
-from ..captures import SHARED_RAW, fixture_counts, fixture_path, require_shared, shared_manifest
+from ..support.captures import SHARED_RAW, fixture_counts, fixture_path, require_shared, shared_manifest
 
 
 def decode_all(data: bytes, chunk: int | None = None, mode: Mode | None = None) -> tuple[list[Frame], FrameDecoder]:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from linky_exporter.tic.framing import DEFAULT_MAX_FRAME_BYTES, Frame, FrameDecoder, Mode, checksum
 from linky_exporter.tic.interpret import read_frame
 
-from ..captures import fixture_counts, fixture_path
+from ..support.captures import fixture_counts, fixture_path
 
 CAPTURES = [fixture_path(name).read_bytes() for name in sorted(fixture_counts())]
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..fuzzing import Report, fuzz_counters, fuzz_decoder
+from ..support.fuzzing import Report, fuzz_counters, fuzz_decoder
 
 
 def test_twenty_thousand_mutated_inputs_break_no_promise():

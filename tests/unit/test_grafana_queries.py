@@ -1,4 +1,4 @@
-"""tests/grafana_queries.py: every panel query extracted, variables substituted as Grafana does."""
+"""tests/support/grafana_queries.py: every panel query extracted, variables substituted as Grafana does."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ..grafana_queries import (
+from ..support.grafana_queries import (
     CONDITIONAL,
     PanelQuery,
     UnknownVariable,

@@ -14,9 +14,9 @@ from linky_exporter.web.http_protocol import Request
 from linky_exporter.web.http_server import HttpServer
 from linky_exporter.web.server_config import WebConfig, load_web_config
 
-from ..exporter_process import wait_for
-from ..http_client import client_context, closed_by_peer, connect, read_response, request
-from ..tls_certs import make_certificates
+from ..support.exporter_process import wait_for
+from ..support.http_client import client_context, closed_by_peer, connect, read_response, request
+from ..support.tls_certs import make_certificates
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from linky_exporter.simulator import Transmitter, parse_url
 from linky_exporter.tic.framing import FrameDecoder, FrameResult
 from linky_exporter.tic.interpret import read_frame
 
-from ..captures import fixture_path
+from ..support.captures import fixture_path
 
 EXCEEDED = ("linky_reference_power_exceeded", ())
 

@@ -13,7 +13,7 @@ from linky_exporter.cli import build_parser
 from linky_exporter.config.settings import load_settings
 from linky_exporter.sources import probe
 
-from ..settings_variables import known_variables
+from ..support.settings_variables import known_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "docs" / "raspberry-pi.md", ROOT / "README.fr.md"]

@@ -6,7 +6,7 @@ from linky_exporter.sources.probe import Heard, diagnose, listen
 from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.tic.framing import Mode
 
-from ..captures import fixture_path
+from ..support.captures import fixture_path
 
 
 def heard(mode: Mode, **counts) -> Heard:

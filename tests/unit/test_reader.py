@@ -10,8 +10,8 @@ from linky_exporter.meter.reader import MeterReader
 from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.sources.spec import parse_source
 
-from ..captures import fixture_path
-from ..processes import wait_for
+from ..support.captures import fixture_path
+from ..support.processes import wait_for
 
 CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast"
 

@@ -13,7 +13,7 @@ from linky_exporter.tic.interpret import read_frame
 from linky_exporter.tic.labels import HISTORIQUE_LABELS, STANDARD_LABELS
 from linky_exporter.tic.stge import BreakerState, CplStatus, EuridisOutput, TempoColor, decode_relais, decode_stge
 
-from ..captures import all_capture_paths, fixture_path
+from ..support.captures import all_capture_paths, fixture_path
 
 
 def valid_frames(path) -> list[Frame]:

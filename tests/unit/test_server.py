@@ -16,7 +16,7 @@ from linky_exporter.exposition.collector import LinkyCollector
 from linky_exporter.meter import MeterState
 from linky_exporter.web.http_protocol import Request
 
-from ..fed_meter import fed_state
+from ..support.fed_meter import fed_state
 
 
 class Clocks:

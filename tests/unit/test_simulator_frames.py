@@ -10,8 +10,8 @@ from linky_exporter.simulator import generate
 from linky_exporter.tic.framing import Mode
 from linky_exporter.tic.labels import LABELS
 
-from ..captures import fixture_path, require_shared
-from ..simulated import decode, emissions, labels, transmitter
+from ..support.captures import fixture_path, require_shared
+from ..support.simulated import decode, emissions, labels, transmitter
 
 LAYOUTS = [
     (mode, phases, contract, producer)

@@ -8,7 +8,7 @@ import serial
 from linky_exporter.simulator import SimulatedSerial
 from linky_exporter.simulator.line import RX_BUFFER
 
-from ..simulated import decode
+from ..support.simulated import decode
 
 
 class FakeClock:

@@ -11,7 +11,7 @@ from linky_exporter.tic.framing import FrameResult, Mode
 from linky_exporter.tic.interpret import read_frame
 from linky_exporter.tic.stge import BreakerState
 
-from ..simulated import decode, emissions, transmitter
+from ..support.simulated import decode, emissions, transmitter
 
 NOON = datetime(2024, 1, 15, 12, 0, tzinfo=PARIS)
 

@@ -11,7 +11,7 @@ from linky_exporter.simulator.clock import PARIS, local_datetime
 from linky_exporter.tic.horodate import parse_horodate
 from linky_exporter.tic.stge import TempoColor
 
-from ..simulated import emissions, transmitter
+from ..support.simulated import emissions, transmitter
 
 
 def _at(emission) -> datetime:

@@ -1,6 +1,6 @@
 """Run Debian's VictoriaMetrics binaries in tests: victoria-metrics, vmagent, vmalert.
 
-Like tests/promtools.py: each on a free port on 127.0.0.1, its data in the test's
+Like tests/support/promtools.py: each on a free port on 127.0.0.1, its data in the test's
 temporary directory, stopped by the fixture that started it; a missing binary is a
 FAILURE naming the package (scripts/test installs it).
 """

@@ -1,7 +1,7 @@
 """What every test and benchmark that starts a process needs: a free port for it, waiting
 for it without fixed sleeps, and stopping it.
 
-The one copy of each: tests/exporter_process.py, tests/promtools.py and benchmarks/ import
+The one copy of each: tests/support/exporter_process.py, tests/support/promtools.py and benchmarks/ import
 them from here.
 """
 

@@ -30,7 +30,7 @@ from linky_exporter.simulator import generate
 from linky_exporter.tic.framing import Frame, FrameDecoder, FrameResult, Mode, checksum
 from linky_exporter.tic.interpret import read_frame
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MAX_PENDING = 2048
 
 

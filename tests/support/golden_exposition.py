@@ -1,7 +1,8 @@
 """The golden /metrics files: the captures replayed for them and the exposition compared with them.
 
-Shared by tests/end_to_end/test_acceptance.py (which writes them with UPDATE_GOLDEN=1) and the tests
-that replay the same captures (tests/end_to_end/test_systemd_unit.py).
+Shared by tests/end_to_end/test_acceptance.py (which writes them with UPDATE_GOLDEN=1), the tests
+that replay the same captures (tests/end_to_end/test_systemd_unit.py) and
+tests/unit/test_golden_in_process.py (the same streams read in this process).
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ import os
 import re
 from pathlib import Path
 
-from .captures import fixture_path
+from prometheus_client import CollectorRegistry, generate_latest
 
-GOLDEN = Path(__file__).parent / "golden"
+from linky_exporter.exposition.collector import LinkyCollector
+
+from .captures import fixture_path
+from .fed_meter import replayed_state
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
 
 # layout -> (capture, times it is written); captures whose indexes grow are written once
@@ -49,3 +55,15 @@ def stable_exposition(text: str) -> str:
         if not VOLATILE.match(name):
             lines.append(MASKED.sub(r"\1 0.0", line))
     return "\n".join(lines) + "\n"
+
+
+def in_process_exposition(layout: str, now: float = 1000.0) -> str:
+    """The /metrics text of a LinkyCollector over the layout's stream read in this process.
+
+    The stream goes through the decoder, read_frame and MeterState (fed_meter.replayed_state:
+    no command, no line, no HTTP) and prometheus_client renders the text format, as the
+    exporter's /metrics does for a scraper that does not ask for OpenMetrics.
+    """
+    registry = CollectorRegistry()
+    registry.register(LinkyCollector([replayed_state(stream_of(layout), now=now)], clock=lambda: now))
+    return generate_latest(registry).decode()

@@ -26,7 +26,7 @@ import pytest
 
 from .processes import free_port, stop, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "prometheus"
 
 T = TypeVar("T")

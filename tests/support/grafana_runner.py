@@ -1,6 +1,6 @@
 """Run a dashboard's panel queries against a real Prometheus the way Grafana does.
 
-tests/grafana_queries.py says WHAT a panel asks; this module says WHEN and HOW, after
+tests/support/grafana_queries.py says WHAT a panel asks; this module says WHEN and HOW, after
 Grafana 10-13 (public/app/features/dashboard/utils/panel.ts and pkg/promlib):
 
 - a panel's time range is the dashboard's, or its own relative time (``timeFrom``:
