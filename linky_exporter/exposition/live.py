@@ -163,9 +163,10 @@ def _today(snap: Snapshot, prices: Prices | None) -> dict[str, Any]:
         elif name == m.ENERGY_EXPORTED_JOULES_TOTAL.name:
             exported = wh
     by_index.sort(key=lambda row: row["index"])
-    energy_euros = [row["euros"] for row in by_index]
     subscription = None if prices is None else prices.subscription_per_day
-    priced = bool(energy_euros) and all(euros is not None for euros in energy_euros)
+    # An index without a price counts only if energy went through it today.
+    priced = prices is not None and bool(by_index) and all(row["euros"] is not None or row["wh"] == 0 for row in by_index)
+    energy_euros = [row["euros"] or 0.0 for row in by_index]
     return {
         "day": today.day or None,
         "since": today.since,
@@ -174,8 +175,8 @@ def _today(snap: Snapshot, prices: Prices | None) -> dict[str, Any]:
         "exported_wh": exported,
         "by_index": by_index,
         "subscription_euros": subscription,
-        # The energy of every index has a price: the day's cost, subscription included when known.
-        "euros": round(sum(energy_euros) + (subscription or 0.0), 4) if priced else None,  # type: ignore[arg-type]
+        # Every index that counted energy today has a price: the day's cost, subscription included when known.
+        "euros": round(sum(energy_euros) + (subscription or 0.0), 4) if priced else None,
     }
 
 

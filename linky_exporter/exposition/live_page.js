@@ -80,8 +80,9 @@
   function tariffSection(meter) {
     const t = meter.tariff;
     const rows = [row("period now", el("span", { "data-field": "tariff.name", text: t.name || (t.index !== null ? "index " + t.index : "—") }))];
+    const tempo = (meter.tariff_option || "").toUpperCase().includes("TEMPO") || [t.tempo_today, t.tempo_tomorrow].some((c) => c && c !== "unknown");
     for (const [key, label] of [["tempo_today", "Tempo today"], ["tempo_tomorrow", "Tempo tomorrow"]]) {
-      if (t[key] !== null) rows.push(row(label, el("span", { class: "tempo " + t[key], "data-field": "tariff." + key, "data-value": t[key], text: t[key] })));
+      if (tempo && t[key] !== null) rows.push(row(label, el("span", { class: "tempo " + t[key], "data-field": "tariff." + key, "data-value": t[key], text: t[key] })));
     }
     const ejp = (meter.tariff_option || "").includes("EJP") || t.mobile_peak_notice || t.mobile_peak_active;
     if (ejp && t.mobile_peak_notice !== null) rows.push(row("EJP notice", el("span", { "data-field": "tariff.mobile_peak_notice", "data-value": String(t.mobile_peak_notice), text: t.mobile_peak_notice ? "peak coming" : "none" })));
@@ -92,7 +93,8 @@
   function todaySection(meter) {
     const d = meter.today;
     const since = d.since === null ? "no frame yet" : d.complete ? "since midnight" : "since " + time(d.since);
-    const rows = d.by_index.map((i) => row(i.name || "index " + i.index, val(`today.index.${i.index}.wh`, i.wh === null ? null : i.wh / 1000, 3, "kWh"),
+    // An index the meter does not name and that counted nothing today is not worth a row.
+    const rows = d.by_index.filter((i) => i.name || i.wh).map((i) => row(i.name || "index " + i.index, val(`today.index.${i.index}.wh`, i.wh === null ? null : i.wh / 1000, 3, "kWh"),
       val(`today.index.${i.index}.euros`, i.euros, 2, "€")));
     if (d.imported_wh !== null) rows.push(row("drawn", val("today.imported_wh", d.imported_wh / 1000, 3, "kWh"), el("span")));
     if (d.exported_wh !== null) rows.push(row("injected", val("today.exported_wh", d.exported_wh / 1000, 3, "kWh"), el("span")));
@@ -103,8 +105,10 @@
 
   function curve(meter) {
     const h = meter.history;
-    const series = h.import_w.some((v) => v !== null) ? [["import_w", "drawn W"]] : [["import_va", "drawn VA"]];
-    if (h.export_va.some((v) => v !== null)) series.push(["export_va", "injected VA"]);
+    const series = h.import_w ? [["import_w", "drawn W"]] : h.import_va ? [["import_va", "drawn VA"]] : [];
+    if (h.export_va) series.push(["export_va", "injected VA"]);
+    const length = series.length ? h[series[0][0]].length : 0;
+    const offset = 1440 - length;  // the series run from h.start to now: the curve ends at the right edge
     const all = series.flatMap(([key]) => h[key]).filter((v) => v !== null);
     const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 1440 200");
@@ -117,14 +121,14 @@
       let path = "";
       h[key].forEach((v, i) => {
         if (v === null) return;
-        path += (path && h[key][i - 1] !== null ? " L" : " M") + i + " " + (200 - (v / top) * 195).toFixed(1);
+        path += (path && h[key][i - 1] !== null ? " L" : " M") + (offset + i) + " " + (200 - (v / top) * 195).toFixed(1);
       });
       const line = document.createElementNS(SVG, "path");
       line.setAttribute("d", path.trim() || "M0 200");
       line.setAttribute("class", "line " + key);
       svg.appendChild(line);
     }
-    const legend = el("p", { class: "legend", text: series.map(([, label]) => label).join(" · ") + " · last 24 h, top " + fmt(top, 0, "") + (all.length ? "" : " · no point yet") });
+    const legend = el("p", { class: "legend", text: (series.length ? series.map(([, label]) => label).join(" · ") + " · " : "") + "last 24 h, top " + fmt(top, 0, "") + (all.length ? "" : " · no point yet") });
     return el("section", {}, [el("h3", { text: "Last 24 hours" }), svg, legend]);
   }
 

@@ -30,7 +30,7 @@ def _sha256(text: str) -> str:
 
 CONTENT_SECURITY_POLICY = (
     f"default-src 'none'; script-src {_sha256(SCRIPT)}; style-src {_sha256(STYLE)}; connect-src 'self'; "
-    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 HEADERS = [
     ("Content-Type", "text/html; charset=utf-8"),
@@ -47,7 +47,7 @@ def live_page(meters: Sequence[MeterState], telemetry_path: str, now: float | No
     banner = "<p class=\"alert\">This exporter reads a SIMULATED meter: its values are not real.</p>" if simulated else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>linky-exporter</title><style>{STYLE}</style></head>
+<link rel="icon" href="data:,"><title>linky-exporter</title><style>{STYLE}</style></head>
 <body><h1>linky-exporter {html.escape(__version__)}</h1>
 {banner}<p id="updated">loading…</p>
 <main id="meters"></main>

@@ -44,16 +44,26 @@ class PowerHistory:
                     counts[slot] += 1
 
     def points(self, now: float) -> dict[str, object]:
-        """The last 24 h up to the minute of ``now``, oldest first: one mean per minute, None where none."""
+        """The last 24 h up to the minute of ``now``, oldest first: one mean per minute, None where none.
+
+        The series start at the first minute that has a value (``start``); a series
+        without any value is None: a fresh exporter or a meter that never injects
+        sends a few bytes, not 1 440 nulls.
+        """
         last = int(now // STEP_S)
         first = last - POINTS + 1
-        out: dict[str, object] = {"step_s": STEP_S, "start": first * STEP_S}
+        series: dict[str, list[float | None]] = {}
         with self._lock:
             for name, sums, counts in zip(SERIES, self._sums, self._counts):
-                series: list[float | None] = []
+                values: list[float | None] = []
                 for minute in range(first, last + 1):
                     slot = minute % POINTS
                     count = counts[slot] if self._minute[slot] == minute else 0
-                    series.append(round(sums[slot] / count) if count else None)  # whole W and VA, as the meter
-                out[name] = series
+                    values.append(round(sums[slot] / count) if count else None)  # whole W and VA, as the meter
+                series[name] = values
+        begin = min((next(i for i, v in enumerate(values) if v is not None) for values in series.values()
+                     if any(v is not None for v in values)), default=POINTS - 1)
+        out: dict[str, object] = {"step_s": STEP_S, "start": (first + begin) * STEP_S}
+        for name, values in series.items():
+            out[name] = values[begin:] if any(v is not None for v in values) else None
         return out
