@@ -38,13 +38,24 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     for name in [command] if command in COMMANDS else COMMANDS:
         import_module(f"{__package__}.commands.{name}").add_parser(subparsers)
+        subparsers.choices[name].add_argument("--version", action="version", version=f"linky-exporter {__version__}")
+    parser.set_defaults(commands=subparsers.choices)
     return parser
+
+
+def full_help() -> str:
+    """``linky-exporter --help``: the commands, then every flag of serve (the default), as node_exporter lists its own."""
+    serve = build_parser("serve").get_default("commands")["serve"]
+    return build_parser().format_help() + "\nserve, the default command:\n\n" + serve.format_help()
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["serve", *argv]  # no subcommand: serve, like node_exporter
+    if argv in (["-h"], ["--help"]):
+        print(full_help(), end="")
+        return 0
     parser = build_parser(argv[0])
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):

@@ -63,16 +63,20 @@ def run(args: argparse.Namespace) -> int:
     except (SettingsError, WebConfigError) as error:
         print(f"linky-exporter: {error}", file=sys.stderr)
         return bad_exit
-    if args.check_config:
-        return _report_config(settings, web_config)
-    setup_logging(settings.log.level, settings.log.format)
+    # Without --tic.source, the first serial device found; none is the same failure
+    # for --check-config as for a start, so that a check that passes starts.
     sources = list(settings.tic.source)
+    device = None
     if not sources:
         device = find_device()
         if device is None:
             print(no_device_message(), file=sys.stderr)
             return EXIT_FAILURE
         sources = [parse_source(device)]
+    if args.check_config:
+        return _report_config(settings, web_config, device)
+    setup_logging(settings.log.level, settings.log.format)
+    if device is not None:
         log.info("no --tic.source given: using %s, the first serial device found", device)
     return serve(settings, sources, web_config)
 
@@ -99,12 +103,12 @@ def no_device_message() -> str:
     )
 
 
-def _report_config(settings: Settings, web_config: WebConfig) -> int:
+def _report_config(settings: Settings, web_config: WebConfig, device: str | None) -> int:
     print("configuration is valid")
     for spec in settings.tic.source or []:
         print(f"  meter {spec.name}: {spec.kind.value} source {spec.url}")
-    if not settings.tic.source:
-        print(f"  no source given: the first of {', '.join(SERVE_CANDIDATES)} that exists at start")
+    if device is not None:
+        print(f"  no source given: {device}, the first of {', '.join(SERVE_CANDIDATES)} that exists now")
     print(f"  mode {settings.tic.mode}, stale after {settings.tic.stale_after:g} s")
     tls = "TLS" if web_config.tls is not None else "plain HTTP"
     auth = f", basic auth for {len(web_config.users)} user(s)" if web_config.users else ""

@@ -137,3 +137,16 @@ def test_the_config_file_can_come_from_the_environment(tmp_path):
     assert result.returncode == 2 and f"tic.stale_after in {path}" in result.stderr
     good = run_cli("--check-config", "--tic.source", "/dev/ttyUSB0", env={"LINKY_EXPORTER_CONFIG_FILE": str(tmp_path / "none.yml")})
     assert good.returncode == 1 and "does not exist" in good.stderr
+
+
+def test_check_config_and_start_agree_when_no_source_is_given_and_no_device_exists():
+    from linky_exporter.commands.serve import find_device
+
+    device = find_device()
+    check = run_cli("--check-config")
+    start = run_cli("--web.listen-address", "127.0.0.1:0") if device is None else None
+    if device is None:  # the usual case on a build machine: both refuse, the same way
+        assert check.returncode == start.returncode == 1, (check, start)
+        assert "no meter to read" in check.stderr and "no meter to read" in start.stderr
+    else:
+        assert check.returncode == 0 and device in check.stdout

@@ -39,3 +39,15 @@ def test_every_subcommand_named_in_the_readme_exists():
     for command in set(re.findall(r"linky-exporter (decode|probe|record|simulate|serve)\b", README)):
         result = subprocess.run([sys.executable, "-m", "linky_exporter.cli", command, "--help"], capture_output=True, text=True)
         assert result.returncode == 0, command
+
+
+def test_help_lists_every_serve_flag_and_every_command_knows_its_version():
+    # Error messages say "see linky-exporter --help": what they point at must be there.
+    top = subprocess.run([sys.executable, "-m", "linky_exporter", "--help"], capture_output=True, text=True, check=True).stdout
+    serve = subprocess.run([sys.executable, "-m", "linky_exporter", "serve", "--help"], capture_output=True, text=True,
+                           check=True).stdout
+    flags = set(re.findall(r"(--[a-z][a-z.-]+)", serve))
+    assert flags and flags <= set(re.findall(r"(--[a-z][a-z.-]+)", top))
+    for command in ("serve", "decode", "probe", "record", "simulate"):
+        result = subprocess.run([sys.executable, "-m", "linky_exporter", command, "--version"], capture_output=True, text=True)
+        assert result.returncode == 0 and result.stdout.startswith("linky-exporter "), (command, result)
