@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from . import __version__
 
-COMMANDS = ("serve", "decode", "probe", "record", "simulate")
+COMMANDS = ("serve", "decode", "probe", "record", "simulate", "deploy-files")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +37,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         title="commands", metavar="COMMAND", description="serve is the default: linky-exporter --tic.source ... serves /metrics"
     )
     for name in [command] if command in COMMANDS else COMMANDS:
-        import_module(f"{__package__}.commands.{name}").add_parser(subparsers)
+        import_module(f"{__package__}.commands.{name.replace('-', '_')}").add_parser(subparsers)
         subparsers.choices[name].add_argument("--version", action="version", version=f"linky-exporter {__version__}")
     parser.set_defaults(commands=subparsers.choices)
     return parser

@@ -51,3 +51,9 @@ def test_help_lists_every_serve_flag_and_every_command_knows_its_version():
     for command in ("serve", "decode", "probe", "record", "simulate"):
         result = subprocess.run([sys.executable, "-m", "linky_exporter", command, "--version"], capture_output=True, text=True)
         assert result.returncode == 0 and result.stdout.startswith("linky-exporter "), (command, result)
+
+
+def test_the_readmes_count_the_alerts_there_are():
+    alerts = (ROOT / "deploy" / "prometheus" / "rules" / "linky-alerts.yml").read_text().count("\n      - alert: ")
+    assert re.findall(r"(\d+) alerts written", (ROOT / "README.md").read_text()) == [str(alerts)]
+    assert re.findall(r"(\d+) alertes écrites", (ROOT / "README.fr.md").read_text()) == [str(alerts)]
