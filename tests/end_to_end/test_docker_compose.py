@@ -81,7 +81,7 @@ def test_exporter_gets_the_serial_device_and_its_port(compose):
     host, container = device.rsplit(":", 1)
     assert re.fullmatch(r"\$\{LINKY_TIC_DEVICE:-/dev/(serial0|ttyUSB0)\}", host)
     assert "dialout" in exporter["group_add"]
-    assert exporter["environment"]["LINKY_EXPORTER_TIC__SOURCE"].endswith("=" + container)
+    assert exporter["environment"]["LINKY_EXPORTER_TIC__SOURCE"].endswith("=${LINKY_TIC_URL:-" + container + "}")
     assert "9798:9798" in exporter["ports"]
     build = exporter["build"]
     assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
@@ -134,6 +134,21 @@ def test_docker_compose_config_validates():
     assert exporter["devices"] == ["/dev/ttyUSB0:/dev/ttyTIC"]
     assert exporter["environment"]["LINKY_EXPORTER_TIC__SOURCE"] == "home=/dev/ttyTIC"
     assert resolved["services"]["grafana"]["environment"]["LINKY_PROMETHEUS_URL"] == "http://prometheus:9090"
+
+
+def test_the_demo_env_file_runs_the_stack_on_the_simulated_meter():
+    # One documented command, no meter: the exporter reads serve's own demo source.
+    from linky_exporter.commands.serve import DEMO_SOURCE
+
+    docker_compose = tool("docker-compose")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKY_")}
+    result = subprocess.run([docker_compose, "--env-file", str(DEPLOY / "demo.env"), "--file", str(COMPOSE), "config"],
+                            capture_output=True, text=True, timeout=60, env=env, cwd=DEPLOY)
+    assert result.returncode == 0, result.stderr
+    exporter = yaml.safe_load(result.stdout)["services"]["linky-exporter"]
+    assert exporter["environment"]["LINKY_EXPORTER_TIC__SOURCE"] == DEMO_SOURCE
+    assert exporter["devices"] == ["/dev/null:/dev/ttyTIC"]  # a device every host has
+    assert "docker compose --env-file demo.env up -d" in COMPOSE.read_text()
 
 
 def test_dockerfile():
