@@ -171,3 +171,18 @@ def test_the_page_fits_a_phone(stack):
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
     finally:
         page.viewport(1280, 900)
+
+
+def test_the_page_and_its_data_are_behind_the_same_basic_auth_as_metrics(tmp_path):
+    import base64
+
+    import bcrypt
+
+    config = tmp_path / "web.yml"
+    config.write_text(f"basic_auth_users:\n  alice: '{bcrypt.hashpw(b's3cret', bcrypt.gensalt(4)).decode()}'\n")
+    good = {"Authorization": "Basic " + base64.b64encode(b"alice:s3cret").decode()}
+    with Exporter("--tic.source", f"file://{TRI}?pace=fast", "--web.config.file", str(config)) as exporter:
+        for path in ("/", "/api/live", "/metrics"):
+            assert exporter.get(path)[0] == 401, path
+            assert exporter.get(path, headers=good)[0] == 200, path
+        assert json.loads(exporter.get("/api/live", headers=good)[1])["meters"][0]["meter"] == "linky"
