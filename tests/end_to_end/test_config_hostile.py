@@ -190,7 +190,7 @@ def test_environment_variables_are_named_in_messages():
     assert_refused(run_cli(env={"LINKY_EXPORTER_PRICES__LINKY__PER_KWH": "{1: 0.2"}), "LINKY_EXPORTER_PRICES__LINKY__PER_KWH: is not valid JSON")
     assert_refused(run_cli(env={"LINKY_EXPORTER_TIC__SOURCE": "[/dev/ttyUSB0"}), "LINKY_EXPORTER_TIC__SOURCE: starts with [ but is not a JSON list")
     # Not a setting's name: left to whatever else uses the prefix (the unit's LINKY_EXPORTER_ARGS).
-    assert run_cli("--check-config", env={"LINKY_EXPORTER_ARGS": "--log.level debug"}).returncode == 0
+    assert run_cli("--check-config", "--tic.source", "socket://pi:2000", env={"LINKY_EXPORTER_ARGS": "--log.level debug"}).returncode == 0
 
 
 def test_the_readme_example_keeps_its_query_string_in_an_environment_variable():
