@@ -32,7 +32,9 @@ def test_the_demo_is_physically_possible_and_raises_no_alert(tmp_path):
             while time.monotonic() < deadline:
                 metrics = exporter.scrape()
                 offset = metrics.get(("linky_meter_clock_offset_seconds", (("meter", "demo"),)))
-                assert offset is None or abs(offset) <= 2, offset
+                # Near 0: what is left is the reading delay (seconds on a loaded machine); a
+                # meter run 60 times faster gained 59 s every second.
+                assert offset is None or abs(offset) <= 10, offset
                 offsets += offset is not None
                 for direction in ("import", "export"):
                     watts = metrics.get(("linky_active_power_watts", (("direction", direction), ("meter", "demo"))))

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "docs" / "raspberry-pi.md", ROOT / "README.fr.md"]
 #: Flags of other programs the guide shows (systemctl, pip, Prometheus).
 OTHER_PROGRAMS_FLAGS = {
-    "--now", "--reload", "--upgrade", "--version",
+    "--now", "--reload", "--upgrade", "--version", "--env-file",
     "--storage.tsdb.retention.time", "--storage.tsdb.retention.size", "--scrape.timestamp-tolerance",
 }
 
