@@ -56,20 +56,20 @@ def recovery(exporter: Exporter) -> float:
 
 
 def unplug(outage: float) -> float:
-    folder = Path(tempfile.mkdtemp())
-    line = PtyLine(folder / "ttyLINKY")
-    feeder = Feeder(lambda data: line.write(data) if line.master is not None else None)
-    feeder.start()
-    try:
-        with Exporter("--tic.source", str(line.link), "--tic.mode", "standard") as exporter:
-            wait_for(lambda: valid_frames(exporter) > 2, what="frames")
-            line.unplug()
-            time.sleep(outage)
-            line.replug()
-            return recovery(exporter)
-    finally:
-        feeder.stopped.set()
-        line.close()
+    with tempfile.TemporaryDirectory(prefix="linky-faults-") as folder:
+        line = PtyLine(Path(folder) / "ttyLINKY")
+        feeder = Feeder(lambda data: line.write(data) if line.master is not None else None)
+        feeder.start()
+        try:
+            with Exporter("--tic.source", str(line.link), "--tic.mode", "standard") as exporter:
+                wait_for(lambda: valid_frames(exporter) > 2, what="frames")
+                line.unplug()
+                time.sleep(outage)
+                line.replug()
+                return recovery(exporter)
+        finally:
+            feeder.stopped.set()
+            line.close()
 
 
 def ser2net_restart(outage: float) -> float:
@@ -105,18 +105,18 @@ def silent_source(outage: float) -> float:
 
 
 def device_missing_at_start(outage: float) -> float:
-    folder = Path(tempfile.mkdtemp())
-    link = folder / "ttyLINKY"
-    with Exporter("--tic.source", str(link), "--tic.mode", "standard") as exporter:
-        time.sleep(outage)
-        line = PtyLine(link)
-        feeder = Feeder(lambda data: line.write(data))
-        feeder.start()
-        try:
-            return recovery(exporter)
-        finally:
-            feeder.stopped.set()
-            line.close()
+    with tempfile.TemporaryDirectory(prefix="linky-faults-") as folder:
+        link = Path(folder) / "ttyLINKY"
+        with Exporter("--tic.source", str(link), "--tic.mode", "standard") as exporter:
+            time.sleep(outage)
+            line = PtyLine(link)
+            feeder = Feeder(lambda data: line.write(data))
+            feeder.start()
+            try:
+                return recovery(exporter)
+            finally:
+                feeder.stopped.set()
+                line.close()
 
 
 FAULTS = {

@@ -186,6 +186,14 @@ def main() -> int:
             print(f"{tool} not found: install the Debian package {package}", file=sys.stderr)
             return 1
     work = args.keep or Path(tempfile.mkdtemp(prefix="linky-storage-"))
+    try:
+        return measure_all(args, work)
+    finally:
+        if not args.keep:  # removed on failure too; --keep leaves everything for a look
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def measure_all(args: argparse.Namespace, work: Path) -> int:
     work.mkdir(parents=True, exist_ok=True)
     version = subprocess.run(["prometheus", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     print(f"# {args.hours:g} simulated hours per profile; {platform.node()} {platform.machine()}, "
@@ -240,8 +248,6 @@ def main() -> int:
               f"| {r['vm_bytes_per_sample']:.2f} ({r['vm_rules_bytes_per_sample']:.2f}) "
               f"| **{r['vm_year'] / 1e6:,.0f}** |", flush=True)
     (work / "results.json").write_text(json.dumps(rows, indent=1))
-    if not args.keep:
-        shutil.rmtree(work)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Fixtures shared by several test modules."""
+"""Fixtures shared by several test modules, and the session's check of the temporary directory."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from .support.promtools import WebhookReceiver
+from .support.temp_leftovers import leftovers, listing, session_root, session_tag, shared_folder, shared_state, tag_session
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    tag_session()  # before xdist starts its workers, which inherit it
 
 
 @pytest.fixture
@@ -17,3 +22,26 @@ def webhook() -> Iterator[WebhookReceiver]:
         yield receiver
     finally:
         receiver.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def the_session_leaves_nothing_in_the_temporary_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fails the session when it added entries named like ours to tempfile.gettempdir().
+
+    Temporary files belong in tmp_path (pytest removes old ones) or must be removed by
+    whoever made them. With xdist the first worker to start lists the directory and the
+    last to finish checks it (tests/support/temp_leftovers.py).
+    """
+    shared = shared_folder(tmp_path_factory.getbasetemp())
+    with shared_state(shared) as state:
+        if state["running"] == 0:
+            state["before"] = sorted(listing())
+        state["running"] += 1
+    yield
+    with shared_state(shared) as state:
+        state["running"] -= 1
+        last, before = state["running"] == 0, set(state["before"])
+    if last:
+        left = leftovers(before, shared, session_root(), session_tag())
+        if left:
+            pytest.fail(f"the tests left {len(left)} entries in the temporary directory: {', '.join(left)}", pytrace=False)

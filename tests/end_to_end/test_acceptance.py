@@ -31,6 +31,7 @@ def check_golden(layout: str, text: str) -> None:
     assert stable == path.read_text(), f"/metrics differs from {path} (scripts/regenerate goldens rewrites it)"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_golden_metrics_through_a_pty(layout, tmp_path):
     line = PtyLine(tmp_path / "ttyLINKY")
@@ -47,6 +48,7 @@ def test_golden_metrics_through_a_pty(layout, tmp_path):
         line.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_the_same_metrics_through_a_socket(layout):
     line = TcpLine()
@@ -70,6 +72,7 @@ def test_golden_files_pass_promtool_check_metrics(layout):
     assert result.stdout.strip() == b"" and result.stderr.strip() == b"", "promtool has remarks"
 
 
+@pytest.mark.slow
 def test_openmetrics_is_served_when_asked_for():
     with Exporter("--tic.source", f"file://{fixture_path(LAYOUTS['standard-tri-producer-tempo'][0])}?pace=fast") as exporter:
         wait_for(lambda: exporter.value("linky_up") == 1, what="a valid frame")
@@ -81,6 +84,7 @@ def test_openmetrics_is_served_when_asked_for():
         assert body.rstrip().endswith("# EOF")
 
 
+@pytest.mark.slow
 def test_unplug_and_replug_recovers_without_restart_and_serves_no_stale_value(tmp_path):
     line = PtyLine(tmp_path / "ttyLINKY")
     hist = fixture_path(LAYOUTS["historique-mono-tempo"][0]).read_bytes()
@@ -110,6 +114,7 @@ def test_unplug_and_replug_recovers_without_restart_and_serves_no_stale_value(tm
         line.close()
 
 
+@pytest.mark.slow
 def test_ser2net_restart_recovers(tmp_path):
     line = TcpLine()
     hist = fixture_path(LAYOUTS["historique-mono-tempo"][0]).read_bytes()
@@ -129,6 +134,7 @@ def test_ser2net_restart_recovers(tmp_path):
         line.stop()
 
 
+@pytest.mark.slow
 def test_a_dongle_moved_from_a_historique_meter_to_a_standard_one_is_followed():
     line = TcpLine()
     hist = fixture_path(LAYOUTS["historique-mono-tempo"][0]).read_bytes()
@@ -151,6 +157,7 @@ def test_a_dongle_moved_from_a_historique_meter_to_a_standard_one_is_followed():
         line.stop()
 
 
+@pytest.mark.slow
 def test_several_meters_in_one_process(tmp_path):
     consumption, production = TcpLine(), TcpLine()
     try:
@@ -172,6 +179,7 @@ def test_several_meters_in_one_process(tmp_path):
         production.stop()
 
 
+@pytest.mark.slow
 def test_landing_page_and_health_endpoints():
     with Exporter("--tic.source", f"file://{fixture_path(LAYOUTS['historique-mono-tempo'][0])}?pace=fast") as exporter:
         wait_for(lambda: exporter.value("linky_up") == 1, what="a valid frame")

@@ -26,6 +26,8 @@ The whole test takes about 2.5 minutes, bounded below by LinkyMeterSilent's `for
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.exporter_process import Exporter
 from tests.support.promtools import (
     AlertmanagerServer,
@@ -37,6 +39,9 @@ from tests.support.promtools import (
     prometheus_config,
 )
 from tests.support.simulator_process import SimulatedTcp
+
+# Prometheus and Alertmanager for minutes of simulated meters: the slowest test of the suite.
+pytestmark = pytest.mark.slow
 
 # Tempo: tomorrow (2025-01-15) forced red, announced at 20:00; 06:00 is 120 real s away.
 TEMPO_URL = (

@@ -50,6 +50,7 @@ def _state(alertmanager: AlertmanagerServer) -> dict[tuple[str, str], dict]:
     return {(a["labels"]["alertname"], a["labels"].get("meter", "")): a["status"] for a in alertmanager.alerts()}
 
 
+@pytest.mark.slow
 def test_breaker_open_silences_the_power_alerts_of_its_meter_only(alertmanager):
     alertmanager.post_alerts([
         alert("LinkyBreakerOpen", "critical", meter="linky", linky_breaker_state="open_overpower"),
@@ -68,6 +69,7 @@ def test_breaker_open_silences_the_power_alerts_of_its_meter_only(alertmanager):
     assert state[("LinkyBreakerOpen", "linky")]["state"] == "active"
 
 
+@pytest.mark.slow
 def test_silent_meter_and_exporter_down_silence_the_rest(alertmanager):
     alertmanager.post_alerts([
         alert("LinkyMeterSilent", "warning", meter="linky"),
@@ -91,6 +93,7 @@ def test_silent_meter_and_exporter_down_silence_the_rest(alertmanager):
     assert state[("LinkyExporterDown", "")]["state"] == "active"
 
 
+@pytest.mark.slow
 def test_webhook_receives_the_notification_then_its_resolution(alertmanager, webhook):
     tempo = alert("LinkyTempoRedTomorrow", "info", meter="linky", day="tomorrow", linky_tempo_color="red")
     alertmanager.post_alerts([tempo])

@@ -130,6 +130,7 @@ def test_source_forms(text, name, url, kind):
     assert (spec.name, spec.url, spec.kind) == (name, url, kind)
 
 
+@pytest.mark.slow
 def test_the_config_file_can_come_from_the_environment(tmp_path):
     path = tmp_path / "linky.yml"
     path.write_text("tic:\n  stale_after: [not, a, duration]\n")

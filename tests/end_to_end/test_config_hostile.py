@@ -45,12 +45,14 @@ BAD_SOURCES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("source", "message"), BAD_SOURCES, ids=[s for s, _ in BAD_SOURCES])
 def test_a_bad_source_is_refused_at_start_and_by_check_config(source, message):
     assert_refused(run_cli("--tic.source", f"home={source}"), message)
     assert_refused(run_cli("--check-config", "--tic.source", f"home={source}"), message, status=1)
 
 
+@pytest.mark.slow
 def test_a_capture_that_is_a_directory_or_not_a_file_is_refused(tmp_path):
     assert_refused(run_cli("--tic.source", f"file://{tmp_path}"), "is a directory")
     regular = tmp_path / "capture.tic"
@@ -92,6 +94,7 @@ def test_a_duration_must_be_finite_and_positive(value):
     assert_refused(run_cli("--tic.source", "/dev/ttyUSB0", f"--tic.stale-after={value}"), "--tic.stale-after: ")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "-0.01", "true", "'0,19'", "[0.2]", "null"])
 def test_a_price_must_be_finite_and_not_negative(tmp_path, value):
     path = tmp_path / "linky.yml"
@@ -127,6 +130,7 @@ HOSTILE_FILES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "message"), [(t, m) for _, t, m in HOSTILE_FILES], ids=[i for i, _, _ in HOSTILE_FILES])
 def test_a_hostile_or_broken_file_is_refused_with_one_line(tmp_path, text, message):
     path = write(tmp_path, text)
@@ -135,6 +139,7 @@ def test_a_hostile_or_broken_file_is_refused_with_one_line(tmp_path, text, messa
     assert_refused(run_cli("--check-config", "--config.file", str(path)), message, status=1)
 
 
+@pytest.mark.slow
 def test_a_file_that_cannot_be_opened_is_one_line(tmp_path):
     """Root ignores permission bits: a parent that is a file (ENOTDIR), a directory and a FIFO stand in."""
     parent = tmp_path / "not-a-directory"
@@ -178,6 +183,7 @@ def test_typos_and_odd_values_get_a_line_a_person_can_act_on(tmp_path, text, mes
     assert "Input should be" not in result.stderr and "\\|" not in result.stderr
 
 
+@pytest.mark.slow
 def test_environment_variables_are_named_in_messages():
     assert_refused(
         run_cli(env={"LINKY_EXPORTER_TIC__STALE_AFTR": "30s"}),

@@ -8,6 +8,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from linky_exporter.meter import MeterState
 from linky_exporter.meter.reader import MeterReader
 from linky_exporter.sources.connection_log import ConnectionLog
@@ -126,6 +128,7 @@ def test_a_flapping_source_that_stays_down_becomes_a_plain_outage(caplog):
     assert messages(caplog)[-1] == "meter home: reading /dev/ttyUSB0"
 
 
+@pytest.mark.slow
 def test_a_real_resetting_server_gives_summaries_not_two_lines_per_reconnect(caplog, monkeypatch):
     monkeypatch.setattr("linky_exporter.sources.connection_log.WINDOW_S", 3.0)
     caplog.set_level(logging.INFO)
@@ -153,6 +156,7 @@ def test_a_real_resetting_server_gives_summaries_not_two_lines_per_reconnect(cap
     assert len(lines) < state.snapshot.reconnects, (state.snapshot.reconnects, lines)
 
 
+@pytest.mark.slow
 def test_the_exporter_logs_a_handful_of_lines_for_a_source_that_resets_all_the_time():
     server = ResettingServer()
     try:

@@ -40,6 +40,9 @@ from tests.support.exporter_process import Exporter
 from tests.support.meter_truth import find_frame, frame_registers
 from tests.support.promtools import ROOT, PrometheusServer, free_port, poll, prometheus_config, run_tool
 
+# Starts Prometheus and waits for its recorded costs.
+pytestmark = pytest.mark.slow
+
 METER = "home"
 URL = "simulated://standard?contract=hc&seed=21&start=2025-01-14T21:50&speed=600"
 PER_KWH = {1: 0.1296, 2: 0.1609}  # HC, HP (README's example)

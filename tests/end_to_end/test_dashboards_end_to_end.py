@@ -30,6 +30,9 @@ from ..support.grafana_queries import variable_selectors
 from ..support.grafana_runner import GrafanaLike
 from ..support.promtools import DEPLOY, PrometheusServer, poll
 
+# Starts Prometheus and waits for its rules over simulated meters.
+pytestmark = pytest.mark.slow
+
 # Compressed waits (tests/support/grafana_runner.py): "last 15 seconds" as the dashboard range,
 # a month's time shift and the week of "Compare with" as 15 seconds each. The oldest data
 # a query needs is then 2 x 15 s (a range against the one before it).

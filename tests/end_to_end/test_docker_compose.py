@@ -123,6 +123,7 @@ def test_promtool_accepts_the_compose_prometheus_config(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_docker_compose_config_validates():
     docker_compose = tool("docker-compose")
     env = {**os.environ, "LINKY_TIC_DEVICE": "/dev/ttyUSB0", "LINKY_METER_NAME": "home"}

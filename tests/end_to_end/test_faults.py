@@ -13,6 +13,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from linky_exporter.meter import MeterState
 from linky_exporter.meter.reader import MeterReader
 from linky_exporter.sources.replay import CaptureFile
@@ -24,6 +26,7 @@ from ..support.exporter_process import Exporter, TcpLine, free_port, wait_for
 HIST = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic")
 
 
+@pytest.mark.slow
 def test_a_source_that_never_answers_keeps_the_meter_down_and_nothing_else():
     line = TcpLine()
     try:
@@ -39,6 +42,7 @@ def test_a_source_that_never_answers_keeps_the_meter_down_and_nothing_else():
         line.stop()
 
 
+@pytest.mark.slow
 def test_a_server_not_listening_yet_is_waited_for():
     port = free_port()
     with Exporter("--tic.source", f"socket://127.0.0.1:{port}") as exporter:
@@ -108,6 +112,7 @@ def quiet_fd_count(folder: str) -> int:
     return min(counts)
 
 
+@pytest.mark.slow
 def test_reconnections_leak_no_file_descriptor():
     line = TcpLine()
     try:

@@ -29,6 +29,7 @@ def tls_web_config(certs, tmp_path):
     return str(path)
 
 
+@pytest.mark.slow
 def test_idle_clients_on_the_tls_port_do_not_stall_scrapes(certs, tls_web_config):
     with Exporter("--tic.source", CAPTURE, "--web.config.file", tls_web_config, scheme="https") as exporter:
         idle = [socket.create_connection(("127.0.0.1", exporter.port)) for _ in range(30)]  # exec 3<>/dev/tcp/...
@@ -42,6 +43,7 @@ def test_idle_clients_on_the_tls_port_do_not_stall_scrapes(certs, tls_web_config
                 sock.close()
 
 
+@pytest.mark.slow
 def test_the_read_timeout_flag_closes_idle_connections():
     with Exporter("--tic.source", CAPTURE, "--web.read-timeout", "300ms") as exporter:
         sock = socket.create_connection(("127.0.0.1", exporter.port), timeout=10)
@@ -60,6 +62,7 @@ def test_the_cap_holds_with_more_idle_clients_than_it_allows():
                 sock.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["/", "/metrics", "/-/healthy", "/-/ready", "/nope"])
 def test_head_on_every_endpoint(path):
     with Exporter("--tic.source", CAPTURE) as exporter, connect(exporter.port) as sock:
@@ -72,6 +75,7 @@ def test_head_on_every_endpoint(path):
         assert request(sock, "OPTIONS", path)[0] == 405
 
 
+@pytest.mark.slow
 def test_sigterm_under_load_finishes_every_scrape_and_exits_0():
     outcomes: dict[str, int] = {"ok": 0, "refused": 0, "cut": 0}
     lock = threading.Lock()
@@ -113,6 +117,7 @@ def test_sigterm_under_load_finishes_every_scrape_and_exits_0():
     assert "still being answered" not in exporter.log()
 
 
+@pytest.mark.slow
 def test_sigterm_is_not_held_up_by_idle_tls_clients(tls_web_config):
     with Exporter("--tic.source", CAPTURE, "--web.config.file", tls_web_config, scheme="https") as exporter:
         idle = [socket.create_connection(("127.0.0.1", exporter.port)) for _ in range(10)]

@@ -49,6 +49,9 @@ from ..support.grafana_queries import panel_queries
 from ..support.promtools import DEPLOY, PrometheusServer, poll
 from ..support.simulator_process import SimulatedTcp
 
+# Starts Prometheus and waits for its rules across meter changes.
+pytestmark = pytest.mark.slow
+
 SPEED = 10
 START = "2024-06-15T03:00"
 CHANGE_S = 10  # real seconds after the line opens: the swaps and the mode switch

@@ -65,6 +65,7 @@ def test_promtool_checks_the_rules():
     assert done.stdout.count("SUCCESS") == len(RULE_FILES)
 
 
+@pytest.mark.slow
 def test_promtool_unit_tests_pass():
     assert len(UNIT_TEST_FILES) >= 2
     done = run_tool("promtool", "test", "rules", *UNIT_TEST_FILES, timeout=120)
@@ -90,6 +91,7 @@ def _unit_test_blocks() -> list[str]:
     return blocks
 
 
+@pytest.mark.slow
 def test_every_alert_is_tested_not_firing_firing_and_resolved(loaded_rules):
     """For each alert, some test shows one label set absent, then firing, then gone."""
     proven: set[str] = set()
@@ -118,6 +120,7 @@ def test_every_alert_is_tested_not_firing_firing_and_resolved(loaded_rules):
     assert sorted(tested - names) == [], "unit tests of alerts that do not exist"
 
 
+@pytest.mark.slow
 def test_every_recording_rule_is_tested_with_values(loaded_rules):
     tested: set[str] = set()
     for block in _unit_test_blocks():
@@ -130,6 +133,7 @@ def test_every_recording_rule_is_tested_with_values(loaded_rules):
 
 # --- conventions and the contract -------------------------------------------------------
 
+@pytest.mark.slow
 def test_alerts_follow_the_monitoring_mixins_conventions(loaded_rules):
     alerts = _alerts(loaded_rules)
     assert len(alerts) >= 14
@@ -140,6 +144,7 @@ def test_alerts_follow_the_monitoring_mixins_conventions(loaded_rules):
         assert len(alert["annotations"]["description"]) > len(alert["annotations"]["summary"]), alert["name"]
 
 
+@pytest.mark.slow
 def test_recording_rules_are_named_level_metric_operations(loaded_rules):
     for rule in _records(loaded_rules):
         level, metric, operations = rule["name"].split(":")
@@ -148,6 +153,7 @@ def test_recording_rules_are_named_level_metric_operations(loaded_rules):
         assert re.fullmatch(r"(rate5m|avg1m|avg5m|increase1h|increase1d)", operations), rule["name"]
 
 
+@pytest.mark.slow
 def test_rules_use_only_contract_metrics_and_labels(loaded_rules):
     names, source = contract_metric_names()
     recorded = {rule["name"] for rule in _records(loaded_rules)}
@@ -169,6 +175,7 @@ def test_the_scanner_finds_names_and_labels():
     assert clause == {"register", "meter"}
 
 
+@pytest.mark.slow
 def test_alertmanager_example_names_existing_alerts(loaded_rules):
     text = (DEPLOY / "alertmanager.yml").read_text()
     named = set(re.findall(r"\bLinky[A-Z]\w+", text))
@@ -176,6 +183,7 @@ def test_alertmanager_example_names_existing_alerts(loaded_rules):
     assert named - {rule["name"] for rule in _alerts(loaded_rules)} == set()
 
 
+@pytest.mark.slow
 def test_the_prometheus_flags_the_docs_recommend_are_accepted(tmp_path):
     """docs/prometheus.md's ARGS line (retention and the hidden scrape timestamp
     tolerance) given to a real Prometheus with the shipped configuration: it starts."""

@@ -52,6 +52,7 @@ def test_the_docs_have_queries():
     assert len(promql_blocks()) >= 20
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "query"), promql_blocks(), ids=[where for where, _ in promql_blocks()])
 def test_documented_query_runs(server, where, query):
     answer = server.api("/api/v1/query", query=with_grafana_variables(query), time="1738364400")

@@ -23,6 +23,9 @@ from linky_exporter.simulator import SimulatedMeter, parse_url
 from tests.support.exporter_process import Exporter
 from tests.support.promtools import PrometheusServer, agent_config, free_port, poll, prometheus_config, shipped
 
+# Starts Prometheus servers and agents.
+pytestmark = pytest.mark.slow
+
 ARRIVAL_TIMEOUT = 60  # seconds; a bound for the wait, not an assertion on speed
 METER_URL = "simulated://standard?seed=11&start=2025-01-14T18:30"  # dinner time: the house draws power
 SERIAL = SimulatedMeter(parse_url(METER_URL)).address  # the energy series carry it

@@ -19,6 +19,9 @@ from linky_exporter.sources.spec import parse_source
 from ..support.exporter_process import Exporter, wait_for
 from ..support.simulator_process import SimulatedPty
 
+# Each test waits on real-time simulated meters for 7 s or more.
+pytestmark = pytest.mark.slow
+
 START = "&seed=3&start=2024-01-10T19:00"
 LAYOUTS = {
     "histmono": "simulated://historique?contract=hc",

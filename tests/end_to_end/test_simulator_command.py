@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from linky_exporter.tic.framing import FrameDecoder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +50,7 @@ def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> tuple[int, by
     return process.returncode, err
 
 
+@pytest.mark.slow
 def test_pty_streams_frames_a_reader_decodes():
     process = _start("simulated://standard?contract=tempo&speed=60", "--pty")
     try:
@@ -71,6 +74,7 @@ def test_pty_streams_frames_a_reader_decodes():
     assert err == b""
 
 
+@pytest.mark.slow
 def test_tcp_streams_to_a_socket_client():
     process = _start("historique?contract=hc", "--tcp", "127.0.0.1:0")
     try:
@@ -119,6 +123,7 @@ def test_a_closed_pipe_ends_the_stream_quietly():
     assert process.stderr.read() == b""
 
 
+@pytest.mark.slow
 def test_stdout_is_paced_and_sigint_exits_cleanly():
     process = _start("standard?speed=60")
     time.sleep(1.2)

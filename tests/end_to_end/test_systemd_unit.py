@@ -200,6 +200,7 @@ def test_an_unknown_variable_would_be_caught():
     assert "LINKY_EXPORTER_TIC__SOURCE" in known_variables()
 
 
+@pytest.mark.slow
 def test_the_exporter_serves_the_same_metrics_under_the_units_system_call_policy(tmp_path):
     """SystemCallFilter=@system-service, MemoryDenyWriteExecute=yes, RestrictAddressFamilies, by seccomp.
 

@@ -42,6 +42,9 @@ from ..support.promtools import (
 )
 from ..support.victoriametrics import VM_DEPLOY, VictoriaMetrics, Vmagent, Vmalert, prometheus_samples
 
+# Starts VictoriaMetrics, vmagent, vmalert and Prometheus.
+pytestmark = pytest.mark.slow
+
 ARRIVAL_TIMEOUT = 60  # seconds; bounds a wait, asserts nothing about speed
 METER_URL = "simulated://standard?phases=3&producer=1&seed=21&start=2025-06-14T12:00"
 

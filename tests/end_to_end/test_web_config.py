@@ -68,6 +68,7 @@ TLS_GOOD = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", TLS_GOOD.values(), ids=TLS_GOOD.keys())
 def test_tls_keys_accepted(certs, extra):
     config = load_web_config(write(certs.folder, tls(certs, extra)))
@@ -166,6 +167,7 @@ def test_go_durations(text, seconds):
     assert parse_go_duration(text) == pytest.approx(seconds)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -182,6 +184,7 @@ def test_the_command_refuses_with_one_line(tmp_path, content, message):
     assert_refused(run_cli("--check-config", "--tic.source", "/dev/ttyUSB0", "--web.config.file", str(path)), message, status=1)
 
 
+@pytest.mark.slow
 def test_a_web_config_that_is_a_directory_is_one_line(tmp_path):
     assert_refused(run_cli("--tic.source", "/dev/ttyUSB0", "--web.config.file", str(tmp_path)), "is a directory")
     assert_refused(run_cli("--tic.source", "/dev/ttyUSB0", "--web.config.file", str(tmp_path / "nope.yml")), "does not exist")

@@ -47,6 +47,7 @@ def auth(user: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
+@pytest.mark.slow
 def test_tls_with_basic_auth_refuses_a_wrong_password(certificate):
     config = web_config(certificate, tls=True, users={"prometheus": "s3cret"})
     context = ssl.create_default_context(cafile=str(certificate / "server.crt"))

@@ -7,6 +7,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import tty
 import urllib.error
@@ -16,6 +17,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from .processes import free_port, stop, wait_for
+from .temp_leftovers import session_tag
 
 Sample = tuple[str, tuple[tuple[str, str], ...]]
 
@@ -37,30 +39,49 @@ class Exporter:
         self.args = [sys.executable, "-m", "linky_exporter.cli", *args, "--web.listen-address", f"127.0.0.1:{self.port}"]
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.process: subprocess.Popen | None = None
-        self.log_path: Path | None = None
+        self.log_path: Path | None = None  # while it runs; removed when it stops
+        self._final_log = ""  # the log read just before its file was removed
 
     def __enter__(self) -> Exporter:
-        import tempfile
-
-        self._log = tempfile.NamedTemporaryFile(prefix="linky-exporter-", suffix=".log", delete=False)
+        tag = session_tag()  # tells tests/conftest.py's check that the file is this session's
+        prefix = f"linky-exporter-{tag}-" if tag else "linky-exporter-"
+        self._log = tempfile.NamedTemporaryFile(prefix=prefix, suffix=".log", delete=False)
         self.log_path = Path(self._log.name)
+        self._final_log = ""
         self.process = subprocess.Popen(self.args, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
-        wait_for(self._healthy, what=f"the exporter on port {self.port} (log: {self.log()})")
+        try:
+            wait_for(self._healthy, what=f"the exporter on port {self.port}")
+        except AssertionError as error:
+            self.__exit__()
+            raise AssertionError(f"{error}; its log:\n{self.log()}") from None
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Stop the process; its log stays readable through log() once its file is removed."""
         assert self.process is not None
-        stop(self.process)
-        self._log.close()
+        try:
+            stop(self.process)
+        finally:
+            self._log.close()
+            if self.log_path is not None:
+                self._final_log = self.log()
+                self.log_path.unlink(missing_ok=True)
+                self.log_path = None
 
     def _healthy(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
-            raise AssertionError(f"the exporter exited with {self.process.returncode}: {self.log()}")
+            raise AssertionError(f"the exporter exited with {self.process.returncode}")
         # 401 too: with basic auth every path, health included, asks for credentials.
         return self.get("/-/healthy", context=_insecure())[0] in (200, 401)
 
     def log(self) -> str:
-        return self.log_path.read_text() if self.log_path and self.log_path.exists() else ""
+        """What the exporter wrote so far (or, once stopped, in all)."""
+        if self.log_path is not None and self.log_path.exists():
+            return self.log_path.read_text(errors="replace")
+        return self._final_log
 
     def url(self, path: str) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}{path}"

@@ -7,6 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from linky_exporter.web.http_protocol import Request
 from linky_exporter.web.http_server import HttpServer
 from linky_exporter.web.server_config import load_web_config
@@ -26,6 +28,7 @@ def install(source: Path, target: Path) -> None:
     os.replace(target.with_suffix(".new"), target)
 
 
+@pytest.mark.slow
 def test_a_renewed_certificate_is_served_to_new_connections_and_a_broken_one_is_not(tmp_path, caplog):
     certs = make_certificates(tmp_path / "certs")
     live_crt, live_key = tmp_path / "live.crt", tmp_path / "live.key"

@@ -9,6 +9,9 @@ import pytest
 
 from ..support.corruption_run import LAYOUTS, run
 
+# The corruption campaign's short form: seconds of CPU per layout.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_corrupted_groups_never_reach_the_metrics(layout):

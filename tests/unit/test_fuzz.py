@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ..support.fuzzing import Report, fuzz_counters, fuzz_decoder
+
+# The fuzzing campaign's short form: seconds of CPU.
+pytestmark = pytest.mark.slow
 
 
 def test_twenty_thousand_mutated_inputs_break_no_promise():

@@ -48,6 +48,7 @@ def tls_config(certs, folder: Path, extra: str = "") -> WebConfig:
     return load_web_config(path)
 
 
+@pytest.mark.slow
 def test_idle_tls_clients_do_not_stall_a_request(certs, tmp_path):
     with Serving(web_config=tls_config(certs, tmp_path)) as server:
         idle = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]  # connect, send nothing

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import pytest
+
 from linky_exporter.simulator import SimulatedMeter, parse_url
 from linky_exporter.simulator.meter import WMS_PER_WH
 
@@ -31,6 +33,7 @@ def _integrate(meter: SimulatedMeter, begin: int, end: int):
     return supplier, distributor, exported
 
 
+@pytest.mark.slow
 def test_a_tempo_day_conserves_energy_index_by_index():
     meter = _meter("simulated://standard?contract=tempo&start=2024-01-15T00:00:00&seed=11&scenario=tempo_red")
     begin = meter.now_ms
@@ -93,6 +96,7 @@ def test_solar_is_zero_at_night_and_voltages_stay_near_230():
     assert max(volts) - min(volts) > 3  # they do move
 
 
+@pytest.mark.slow
 def test_energy_does_not_depend_on_how_time_is_sliced():
     url = "simulated://historique?contract=hc&start=2024-02-01T21:00:00&seed=9"
     coarse, fine = _meter(url), _meter(url)

@@ -22,6 +22,7 @@ LAYOUTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode,phases,contract,producer", LAYOUTS)
 def test_every_frame_decodes_cleanly_over_a_winter_day(mode, phases, contract, producer):
     # 60 frames, 30 simulated minutes apart from 05:00 to 11:00 the next day: every tariff

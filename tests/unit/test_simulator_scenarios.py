@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+import pytest
+
 from linky_exporter.simulator import generate
 from linky_exporter.simulator.clock import PARIS, local_datetime
 from linky_exporter.tic.framing import FrameResult, Mode
@@ -181,6 +183,7 @@ def test_parity_alone_does_not_disturb_a_masking_decoder():
     assert decoder.stats.frames_valid == 20 and decoder.stats.groups_bad_checksum == 0
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes():
     url = "simulated://standard?phases=3&producer=1&contract=tempo&start=2024-01-15T19:00&speed=300&seed=42"
     assert generate(url, 40) == generate(url, 40)
