@@ -140,6 +140,7 @@ def test_the_config_file_can_come_from_the_environment(tmp_path):
     assert good.returncode == 1 and "does not exist" in good.stderr
 
 
+@pytest.mark.slow
 def test_check_config_and_start_agree_when_no_source_is_given_and_no_device_exists():
     from linky_exporter.commands.serve import find_device
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from linky_exporter.commands.serve import DEMO_SOURCE
 
 from ..support.exporter_process import Exporter
 from ..support.processes import free_port, wait_for
 from ..support.promtools import PrometheusServer, prometheus_config
+
+pytestmark = pytest.mark.slow
 
 NOTICES = {"LinkyTempoRedTomorrow", "LinkyTempoRedToday", "LinkyMobilePeakNotice"}
 WATCH_S = 30

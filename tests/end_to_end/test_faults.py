@@ -132,6 +132,7 @@ def test_reconnections_leak_no_file_descriptor():
         line.stop()
 
 
+@pytest.mark.slow
 def test_a_line_that_goes_silent_on_an_open_connection_is_opened_again():
     # A ser2net host that lost power: the TCP connection looks open and gives nothing.
     from linky_exporter.sources.serial_line import SILENCE_REOPEN_S

@@ -18,6 +18,8 @@ from ..support.captures import fixture_path, require_shared
 from ..support.exporter_process import Exporter, TcpLine
 from ..support.processes import wait_for
 
+pytestmark = pytest.mark.slow
+
 TRI = fixture_path("hist_tri_ejp_cbetm__openhab_cbetm-ejp-option-1.tic")
 PRODUCER = fixture_path("std_mono_prod_linky__openhab_linky-tic-mode-standard-single-phase-prod.tic")
 LIVE = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic")

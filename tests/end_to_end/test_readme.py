@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from linky_exporter.config.settings import load_settings
@@ -41,6 +42,7 @@ def test_every_subcommand_named_in_the_readme_exists():
         assert result.returncode == 0, command
 
 
+@pytest.mark.slow
 def test_help_lists_every_serve_flag_and_every_command_knows_its_version():
     # Error messages say "see linky-exporter --help": what they point at must be there.
     top = subprocess.run([sys.executable, "-m", "linky_exporter", "--help"], capture_output=True, text=True, check=True).stdout

@@ -278,6 +278,7 @@ def test_a_source_that_rewinds_then_jumps_under_the_same_serial_moves_no_counter
     assert len(lines) == 1 and "went from 5000001 to 3" in lines[0], lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("url", ["simulated://standard?contract=tempo&start=2025-01-14T18:00&speed=60",
                                  "simulated://standard?producer=1&start=2024-06-15T11:00&speed=60"])
 def test_active_power_is_never_above_apparent_power_even_on_a_sped_up_meter(url):
