@@ -91,7 +91,7 @@ class MeterRenderer:
             if entry is None:
                 prefix = _prefix(METRICS[name], (meter, *key[1]))
                 entry = (value, prefix, prefix + _value(name, value))
-            elif entry[0] != value:
+            elif entry[0] != value or (not value and str(value) != str(entry[0])):  # 0.0 == -0.0, written apart
                 entry = (value, entry[1], entry[1] + _value(name, value))
             series[key] = entry
             named = lines.get(name)

@@ -115,3 +115,16 @@ def test_metrics_through_the_renderer_are_prometheus_clients(accept, encoding):
     # name[] asks prometheus_client to filter: the whole registry answers it
     query = Request("GET", "/metrics", "name[]=linky_up", "HTTP/1.1", headers, 0)
     assert fast.handle(query) == plain.handle(query)
+
+
+def test_a_value_that_turns_from_zero_to_minus_zero_is_written_again():
+    fleet = Fleet()
+    collector = LinkyCollector(fleet.meters[:1], clock=lambda: fleet.now)
+    renderer = MeterRenderer(collector)
+    renderer.render(True)
+    series = renderer._series[0]
+    key = next(key for key, entry in series.items() if entry[0] == 0)
+    value, prefix, _ = series[key]
+    series[key] = (-0.0 if str(value) != "-0.0" else 0.0, prefix, prefix + "cached\n")
+    renderer._meters.clear()  # the meter's lines built again from the series
+    both(collector, renderer)
