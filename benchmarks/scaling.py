@@ -79,7 +79,11 @@ def measure(meters: int, seconds: float, interval: float = 1.0, cwd: Path = ROOT
         port = free_port()
         exporter = start_exporter(port, "--tic.mode", "standard", *sources, cwd=cwd)
         try:
-            wait_until_up(port, meters, timeout=120)
+            try:
+                wait_until_up(port, meters, timeout=120)
+            except TimeoutError as error:
+                code = exporter.poll()  # a port taken by another process between free_port() and the bind: it exits
+                raise SystemExit(f"{error}; the exporter {'still runs' if code is None else f'exited with {code}'}") from None
             time.sleep(10)
             pid = exporter.pid
             before, cpu0, t0 = thread_cpu(pid), cpu_seconds(pid), time.monotonic()
