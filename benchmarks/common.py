@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def start_exporter(port: int, *args: str) -> subprocess.Popen:
+def start_exporter(port: int, *args: str, cwd: Path = ROOT) -> subprocess.Popen:
+    """The exporter of the checkout ``cwd`` (another one: a baseline measured in the same run)."""
     return subprocess.Popen(
         [sys.executable, "-m", "linky_exporter.cli", *args, "--web.listen-address", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd,
     )
 
 

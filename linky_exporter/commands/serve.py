@@ -18,6 +18,7 @@ from ..config.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 from ..config.values import split_listen_address
 from ..exposition.app import ExporterApp
 from ..exposition.collector import LinkyCollector
+from ..exposition.render import MeterRenderer
 from ..meter import MeterState
 from ..meter.reader import MeterReader
 from ..sources.checks import check_sources
@@ -125,8 +126,13 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     ]
     registry = CollectorRegistry(auto_describe=False)
     http_counts = HttpCounts()
-    registry.register(LinkyCollector(meters, http=http_counts, prices=settings.prices))
+    collector = LinkyCollector(meters, http=http_counts, prices=settings.prices)
+    registry.register(collector)
     registry.register(ProcessCollector(registry=None))
+    # What follows the meters in /metrics; the meters themselves are rendered by
+    # exposition/render.py (the whole registry serves a name[] query).
+    others = CollectorRegistry(auto_describe=False)
+    others.register(ProcessCollector(registry=None))
     stop = threading.Event()
     readers = [MeterReader(spec, state, settings.tic.fixed_mode, stop=stop) for spec, state in zip(sources, meters)]
     app = ExporterApp(
@@ -135,6 +141,8 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
         settings.web.telemetry_path,
         ready=lambda: all(reader.opened.is_set() for reader in readers),
         prices=settings.prices,
+        renderer=MeterRenderer(collector),
+        others=others,
     )
     host, port = split_listen_address(settings.web.listen_address)
     try:

@@ -1,27 +1,35 @@
 """What the exporter serves: /metrics (text or OpenMetrics), the live page at /, its data
 at /api/live, /-/healthy, /-/ready.
 
-prometheus_client's WSGI app renders the metrics (and negotiates OpenMetrics
-from the Accept header); this module adds the live page (live_page.py, live.py)
+prometheus_client chooses the format from the Accept header; the meters' part of
+the metrics is rendered by render.py (the same text, cached per meter and per
+series), the rest (process metrics) and a ``name[]`` query by prometheus_client's
+WSGI app. This module adds the live page (live_page.py, live.py)
 and the health endpoints. Connections, TLS, authentication and limits are
 web/http_server.py's: every path here is behind the same ones.
 """
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from urllib.parse import parse_qs
+
 from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client.exposition import choose_encoder, gzip_accepted
+from prometheus_client.registry import Collector
 
 from ..meter import MeterState
 from ..web.http_protocol import Request
 from .live import live_document
 from .live_page import HEADERS as PAGE_HEADERS
 from .live_page import live_page
+from .render import MeterRenderer
 
 if TYPE_CHECKING:
     from ..config.settings import Prices
@@ -41,8 +49,15 @@ class ExporterApp:
         telemetry_path: str = "/metrics",
         ready: Callable[[], bool] = lambda: True,
         prices: Mapping[str, Prices] | None = None,
+        renderer: MeterRenderer | None = None,
+        others: Collector | None = None,
     ):
+        """``registry`` holds every collector; with ``renderer`` (of the meters' collector,
+        registered first) and ``others`` (the collectors registered after it), a GET
+        renders the meters through ``renderer`` and only ``others`` through prometheus_client."""
         self.metrics_app = make_wsgi_app(registry)
+        self.renderer = renderer
+        self.others = others
         self.meters = meters
         self.telemetry_path = telemetry_path
         self.ready = ready
@@ -98,15 +113,31 @@ class ExporterApp:
         if cached is not None and cached[0] == key and now < cached[1]:
             status, headers, body = cached[2]
         else:
-            response: list = []
-            body = b"".join(self.metrics_app(environ, lambda status, headers, exc_info=None: response.extend((status, headers))))
-            status, headers = response
+            status, headers, body = self._render(environ)
             wall = time.time()
             stale_in = min((snap.next_change(wall) for snap in snapshots), default=float("inf")) - wall
             self._rendered = (key, now + min(RENDER_CACHE_S, stale_in), (status, headers, body))
         start_response(status, headers)
         return [body]
 
+    def _render(self, environ: dict) -> tuple[str, list[tuple[str, str]], bytes]:
+        """What prometheus_client's app answers to this GET (format, gzip), the meters rendered by ``renderer``."""
+        if self.renderer is None or "name[]" in parse_qs(environ.get("QUERY_STRING", "")):
+            response: list = []
+            body = b"".join(self.metrics_app(environ, lambda status, headers, exc_info=None: response.extend((status, headers))))
+            return response[0], response[1], body
+        encoder, content_type = choose_encoder(environ.get("HTTP_ACCEPT"))
+        openmetrics = content_type.startswith("application/openmetrics-text")
+        body = self.renderer.render(openmetrics).encode()
+        if self.others is not None:
+            body += encoder(self.others)  # OpenMetrics' "# EOF" included
+        elif openmetrics:
+            body += b"# EOF\n"
+        headers = [("Content-Type", content_type)]
+        if gzip_accepted(environ.get("HTTP_ACCEPT_ENCODING")):
+            body = gzip.compress(body)
+            headers.append(("Content-Encoding", "gzip"))
+        return "200 OK", headers, body
 
     def _live_json(self) -> bytes:
         """The live page's document, shared like /metrics by the clients of the same second."""

@@ -57,11 +57,15 @@ class LinkyCollector(Collector):
         for snap in snapshots:
             for (name, labels), value in meter_samples(snap, now, self.prices.get(snap.meter)).items():
                 samples[name].append(((snap.meter, *labels), value))
-        samples[m.EXPORTER_BUILD_INFO.name] = [((__version__,), 1.0)]
+        samples.update(build_info_samples())
         if self.http is not None:
             _http_samples(self.http, samples)
         # Only series that exist: no empty HELP/TYPE blocks.
         return [_family(spec, samples[name]) for name, spec in METRICS.items() if samples[name]]
+
+
+def build_info_samples() -> dict[str, list[tuple[tuple[str, ...], float]]]:
+    return {m.EXPORTER_BUILD_INFO.name: [((__version__,), 1.0)]}
 
 
 def meter_samples(snap: Snapshot, now: float, prices: Prices | None) -> dict[SampleKey, float]:

@@ -1,0 +1,130 @@
+"""exposition/render.py writes what prometheus_client writes for the meters, byte for byte, in
+both formats, also after frames, staleness and a change of meter; and /metrics is the same
+through it as through prometheus_client's app (format, gzip, the process metrics after)."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import generate_latest
+from prometheus_client.openmetrics.exposition import generate_latest as openmetrics_latest
+
+from linky_exporter.config.settings import Prices
+from linky_exporter.exposition.app import ExporterApp
+from linky_exporter.exposition.collector import LinkyCollector
+from linky_exporter.exposition.render import MeterRenderer
+from linky_exporter.simulator import Transmitter, parse_url
+from linky_exporter.web.counts import HttpCounts
+from linky_exporter.web.http_protocol import Request
+
+from ..support.fed_meter import fed_state, record
+
+URLS = (
+    "simulated://standard?contract=tempo&seed=1&start=2024-01-10T12:00",
+    "simulated://standard?phases=3&producer=1&contract=hc&seed=2&start=2024-01-10T12:00",
+    "simulated://historique?contract=hc&seed=3&start=2024-01-10T12:00",
+    "simulated://historique?phases=3&contract=ejp&seed=4&start=2024-01-10T12:00",
+)
+# A label value prometheus_client escapes: backslash, newline and double quote.
+ODD_NAME = 'cellar "B"\\2\nleft'
+
+
+class Fleet:
+    """Meters fed the simulator's frames one at a time, on a clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.transmitters = [Transmitter(parse_url(url)) for url in URLS]
+        from linky_exporter.meter import MeterState
+
+        self.meters = [MeterState(name, stale_after=30) for name in ("m0", "m1", ODD_NAME, "m3")]
+        self.meters.append(fed_state("capture", now=self.now))
+        for _ in range(3):
+            self.frame()
+
+    def frame(self, which: range | None = None) -> None:
+        self.now += 1.0
+        for i in which if which is not None else range(len(self.transmitters)):
+            emission = self.transmitters[i].next_emission()
+            record(self.meters[i], emission.data, self.now, self.now)
+
+
+def both(collector: LinkyCollector, renderer: MeterRenderer) -> None:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(collector)
+    assert renderer.render(False) == generate_latest(registry).decode()
+    assert renderer.render(True) + "# EOF\n" == openmetrics_latest(registry).decode()
+
+
+def test_the_renderer_writes_what_prometheus_client_writes():
+    fleet = Fleet()
+    http = HttpCounts()
+    prices = {"m0": Prices(per_kwh={1: 0.2, 2: 0.25}, subscription_per_day=0.5), ODD_NAME: Prices(per_kwh={1: 0.1})}
+    collector = LinkyCollector(fleet.meters, clock=lambda: fleet.now, http=http, prices=prices)
+    renderer = MeterRenderer(collector)
+    both(collector, renderer)
+    both(collector, renderer)  # from the caches
+    fleet.frame(range(1))  # one meter's frame: the others' lines are reused
+    both(collector, renderer)
+    fleet.frame()
+    both(collector, renderer)
+    fleet.now += 31  # every measurement stale, the meters down
+    both(collector, renderer)
+    fleet.frame(range(2))  # two of them back
+    both(collector, renderer)
+
+
+def test_a_replaced_meter_is_rendered_with_its_new_series():
+    fleet = Fleet()
+    collector = LinkyCollector(fleet.meters, clock=lambda: fleet.now)
+    renderer = MeterRenderer(collector)
+    both(collector, renderer)
+    fleet.transmitters[0] = Transmitter(parse_url("simulated://standard?contract=base&seed=9&start=2024-01-10T12:00"))
+    fleet.frame(range(1))
+    both(collector, renderer)
+
+
+@pytest.mark.parametrize("accept", [None, "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8,text/plain;q=0.5",
+                                    "text/plain;version=0.0.4", "text/plain;version=1.0.0;escaping=underscores"])
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+def test_metrics_through_the_renderer_are_prometheus_clients(accept, encoding):
+    fleet = Fleet()
+    collector = LinkyCollector(fleet.meters, clock=lambda: fleet.now)
+    whole, others = CollectorRegistry(auto_describe=False), CollectorRegistry(auto_describe=False)
+    whole.register(collector)
+    tail = CollectorRegistry(auto_describe=False)  # a collector after the meters, as serve's process metrics
+    from prometheus_client import Gauge
+
+    Gauge("after_the_meters", "A gauge registered after the meters.", registry=tail).set(3)
+    whole.register(tail)
+    others.register(tail)
+    plain = ExporterApp(whole, fleet.meters)
+    fast = ExporterApp(whole, fleet.meters, renderer=MeterRenderer(collector), others=others)
+    headers = {name: value for name, value in (("accept", accept), ("accept-encoding", encoding)) if value}
+    request = Request("GET", "/metrics", "", "HTTP/1.1", headers, 0)
+    expected, got = plain.handle(request), fast.handle(request)
+    assert got[0] == expected[0] == 200
+    assert got[1] == expected[1]
+    if encoding:
+        assert gzip.decompress(got[2]) == gzip.decompress(expected[2])
+    else:
+        assert got[2] == expected[2]
+    assert b"after_the_meters 3.0\n" in (gzip.decompress(got[2]) if encoding else got[2])
+    # name[] asks prometheus_client to filter: the whole registry answers it
+    query = Request("GET", "/metrics", "name[]=linky_up", "HTTP/1.1", headers, 0)
+    assert fast.handle(query) == plain.handle(query)
+
+
+def test_a_value_that_turns_from_zero_to_minus_zero_is_written_again():
+    fleet = Fleet()
+    collector = LinkyCollector(fleet.meters[:1], clock=lambda: fleet.now)
+    renderer = MeterRenderer(collector)
+    renderer.render(True)
+    series = renderer._series[0]
+    key = next(key for key, entry in series.items() if entry[0] == 0)
+    value, prefix, _ = series[key]
+    series[key] = (-0.0 if str(value) != "-0.0" else 0.0, prefix, prefix + "cached\n")
+    renderer._meters.clear()  # the meter's lines built again from the series
+    both(collector, renderer)
