@@ -28,6 +28,7 @@ BAD = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("args", "message"), BAD, ids=[m for _, m in BAD])
 def test_bad_values_get_one_line_naming_the_field_and_exit_2(args, message):
     result = run_cli(*args)
@@ -43,6 +44,7 @@ def test_bad_choice_is_refused_by_the_parser_with_exit_2():
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [

@@ -89,6 +89,7 @@ def test_the_same_capture_or_simulator_twice_is_fine():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["nan", "inf", "1e400", "-1", "0", "-0.0", "0s", "1e300"])
 def test_a_duration_must_be_finite_and_positive(value):
     assert_refused(run_cli("--tic.source", "/dev/ttyUSB0", f"--tic.stale-after={value}"), "--tic.stale-after: ")
@@ -175,6 +176,7 @@ TYPOS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "message"), TYPOS, ids=[m.split(":")[0][:40] for _, m in TYPOS])
 def test_typos_and_odd_values_get_a_line_a_person_can_act_on(tmp_path, text, message):
     path = write(tmp_path, text)

@@ -70,6 +70,7 @@ def test_basic_auth_without_tls(certificate):
         assert exporter.get("/", headers=auth("alice", "pw"))[0] == 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "message"),
     [
