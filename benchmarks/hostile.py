@@ -200,6 +200,25 @@ def password_flood(folder: Path, seconds: float, clients: int = 8) -> dict[str, 
     return figures
 
 
+def refusal_times(checks: int) -> dict[str, float]:
+    """How long a wrong password takes to refuse (median ms, the rest after a failure included), by user:
+    one whose hash costs 4, one whose hash costs 10, one that does not exist. Timing must not tell them apart."""
+    import statistics
+
+    import bcrypt
+
+    from linky_exporter.web.auth import BasicAuth
+
+    auth = BasicAuth({"cheap": bcrypt.hashpw(b"a", bcrypt.gensalt(4)).decode(), "dear": bcrypt.hashpw(b"b", bcrypt.gensalt(10)).decode()})
+    times: dict[str, list[float]] = {"cheap": [], "dear": [], "nobody": []}
+    for n in range(checks):
+        for user, spent in times.items():  # interleaved: a change of load weighs on all three alike
+            started = time.perf_counter()
+            auth.verify(user.encode(), f"wrong-{n}".encode())
+            spent.append((time.perf_counter() - started) * 1000)
+    return {user: statistics.median(spent) for user, spent in times.items()}
+
+
 CROWDS = (
     # (key, what, TLS, basic auth, slowloris, guessers, pipeliners)
     ("guessers", "64 keep-alive clients sending wrong passwords", False, True, 0, 64, 0),
@@ -284,6 +303,7 @@ def measure(quick: bool = False, only: str | None = None) -> dict[str, object]:
         "many_idle": lambda folder, config: many_idle(4000),
         "many_tls": lambda folder, config: many_idle(500, config),
         "flood": lambda folder, config: password_flood(folder, 5 if quick else 15),
+        "timing": lambda folder, config: refusal_times(5 if quick else 20),
         "crowds": lambda folder, config: crowds(folder, 8 if quick else 30),
         "sigterm": lambda folder, config: sigterm_under_load(3 if quick else 10),
     }
@@ -308,6 +328,9 @@ def rows(f: dict) -> list[tuple[str, str, str, str]]:
     if fl := f.get("flood"):
         out.append(("wrong-password flood, 8 clients, new passwords", f"{fl['distinct_cpu']:.0%} of a core ({fl['distinct_rate']:.0f} req/s), good scrape p99 {fl['distinct_good_p99_ms']:.0f} ms", "<= 1 core", cmd))
         out.append(("wrong-password flood, 8 clients, same password", f"{fl['same_cpu']:.0%} of a core ({fl['same_rate']:.0f} req/s), good scrape p99 {fl['same_good_p99_ms']:.0f} ms", "<= 1 core", cmd))
+    if tm := f.get("timing"):
+        out.append(("wrong password refused, by user: cost-4 hash / cost-10 hash / unknown",
+                    f"{tm['cheap']:.1f} / {tm['dear']:.1f} / {tm['nobody']:.1f} ms (median)", "the same", cmd + " --only timing"))
     for key, what, *_ in CROWDS if "crowds" in f else ():
         c = f["crowds"][key]
         out.append((f"scraper from 127.0.0.2 vs {what}",
@@ -322,7 +345,7 @@ def rows(f: dict) -> list[tuple[str, str, str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=("idle_tls", "many_idle", "many_tls", "flood", "crowds", "sigterm"))
+    parser.add_argument("--only", choices=("idle_tls", "many_idle", "many_tls", "flood", "timing", "crowds", "sigterm"))
     args = parser.parse_args()
     table = rows(measure(args.quick, args.only))
     print(f"machine: {machine()}")
