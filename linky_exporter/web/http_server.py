@@ -7,7 +7,8 @@ handshake and the request head; only complete requests go to the small pool
 of application threads that render /metrics. At most ``max_connections``
 connections are held: a new one pushes out the connection idle the longest
 (waiting for a handshake, a request, or between keep-alive requests), and is
-refused if every connection is busy being answered.
+refused if every connection is busy being answered. h11 parses the requests
+(http_protocol.py); pipelined requests are answered one after the other.
 
 What a complete request gets (method check, basic auth, rate limit, the
 handler) is answer.py's.
@@ -21,19 +22,13 @@ import functools
 import logging
 import ssl
 import threading
+import traceback
 
+from ..meter.throttled_log import ThrottledLog
 from .answer import Answerer, Handler
 from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
 from .counts import HttpCounts
-from .http_protocol import (
-    MAX_HEAD_BYTES,
-    BadRequest,
-    Request,
-    head_end,
-    parse_request_head,
-    response_bytes,
-    text_response,
-)
+from .http_protocol import MAX_HEAD_BYTES, BadRequest, Request, RequestParser, response_bytes, text_response
 from .listener import HANDSHAKE_SETTLE_S, LISTEN_BACKLOG, client_address, listen, stop_taking_new_clients
 from .server_config import WebConfig
 from .tls import peer_has_allowed_san
@@ -79,6 +74,9 @@ class HttpServer:
         self.connections = ConnectionTable(max_connections, self.counts)
         self._closing = False
         self._ready = threading.Event()
+        # One line a minute at most, however many malformed requests come (each is counted by its status).
+        self._malformed_log = ThrottledLog(log)
+        self._parser_error_log = ThrottledLog(log)  # the parser failing: a bug, with its traceback
 
     @property
     def port(self) -> int:
@@ -235,13 +233,14 @@ class HttpServer:
             ):
                 log.debug("client certificate without an allowed SAN: connection closed")
                 return False
-        buffer = bytearray()
+        parser = RequestParser()
         while True:
             try:
                 async with asyncio.timeout_at(deadline):
-                    request = await self._read_request(connection, reader, buffer)
+                    request = await self._read_request(connection, reader, parser)
             except BadRequest as error:
                 self.connections.set_state(connection, BUSY)
+                self._note_malformed(connection, error)
                 status, headers, body = text_response(error.status, str(error))
                 self.counts.response(status)
                 writer.write(response_bytes(status, headers + self.extra_headers, body, close=True))
@@ -259,30 +258,31 @@ class HttpServer:
             if close or self._closing:
                 return True
             self.connections.set_state(connection, IDLE)
+            parser.next_cycle()
             deadline = self.loop.time() + self.read_timeout
 
-    async def _read_request(self, connection: Connection, reader: asyncio.StreamReader, buffer: bytearray) -> Request | None:
-        """The next request (its body read and dropped), or None at end of stream. Raises BadRequest."""
-        while (end := head_end(buffer)) is None:
-            if len(buffer) > MAX_HEAD_BYTES:
-                raise BadRequest(431, "request head too large")
+    async def _read_request(self, connection: Connection, reader: asyncio.StreamReader, parser: RequestParser) -> Request | None:
+        """The next request (a body read and dropped), or None at end of stream. Raises BadRequest."""
+        while (request := parser.next_request()) is None:
             chunk = await reader.read(8192)
             if not chunk:
-                return None
+                return None  # the client went away, with half a request or none: nobody to answer
             if connection.state != READING:
                 self.connections.set_state(connection, READING)
-            buffer += chunk
-        if end > MAX_HEAD_BYTES:
-            raise BadRequest(431, "request head too large")
-        request = parse_request_head(bytes(buffer[:end]))
-        del buffer[:end]
-        while len(buffer) < request.body_length:
-            chunk = await reader.read(request.body_length - len(buffer))
-            if not chunk:
-                return None
-            buffer += chunk
-        del buffer[: request.body_length]
+            parser.receive(chunk)
         return request
+
+    def _note_malformed(self, connection: Connection, error: BadRequest) -> None:
+        """A malformed request is counted by its status; the log has one line a minute at most."""
+        if error.unexpected:
+            self._parser_error_log.log(
+                logging.ERROR, "error reading a request from %s (answered %d): %s",
+                connection.client, error.status, "".join(traceback.format_exception(error.__cause__ or error)).rstrip(),
+            )
+        else:
+            self._malformed_log.log(
+                logging.INFO, "malformed request from %s answered %d: %s", connection.client, error.status, error,
+            )
 
     async def _drain(self, writer: asyncio.StreamWriter) -> None:
         async with asyncio.timeout(self.read_timeout):  # a client that reads nothing holds no slot for ever

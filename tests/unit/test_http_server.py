@@ -41,6 +41,29 @@ class Serving:
         self.server.stop(1.0)
 
 
+def read_pipelined(sock: socket.socket, heads_only: list[bool]) -> list[tuple[int, dict[str, str], bytes]]:
+    """One response per entry of ``heads_only`` (True: the answer to a HEAD), split by Content-Length."""
+    data, responses = b"", []
+    for head_only in heads_only:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"closed before a whole response head: {data!r}")
+            data += chunk
+        head, _, data = data.partition(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+        length = 0 if head_only else int(headers.get("content-length", "0"))
+        while len(data) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed in the middle of a response body")
+            data += chunk
+        responses.append((int(status_line.split()[1]), headers, data[:length]))
+        data = data[length:]
+    return responses
+
+
 def tls_config(certs, folder: Path, extra: str = "") -> WebConfig:
     extra = extra.replace("{ca}", certs.path("ca.crt"))
     path = folder / "web.yml"
@@ -104,9 +127,12 @@ def test_keep_alive_head_and_methods():
     [
         (b"GARBAGE\r\n\r\n", 400),
         (b"GET /metrics HTTP/2.0\r\n\r\n", 505),
-        (b"GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
         (b"GET /metrics HTTP/1.1\r\nBad header\r\n\r\n", 400),
-        (b"GET /metrics HTTP/1.1\r\n" + b"X: " + b"a" * 20000 + b"\r\n\r\n", 431),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\n" + b"X: " + b"a" * 20000 + b"\r\n\r\n", 431),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417),
+        (b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400),
     ],
 )
 def test_bad_requests_get_a_status_and_a_closed_connection(raw, status):
@@ -114,6 +140,14 @@ def test_bad_requests_get_a_status_and_a_closed_connection(raw, status):
         sock.sendall(raw)
         assert read_response(sock)[0] == status
         assert closed_by_peer(sock)
+
+
+def test_pipelined_requests_are_answered_in_order():
+    with Serving() as server, connect(server.port) as sock:
+        sock.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+                     b"GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert [body for _, _, body in read_pipelined(sock, [False] * 3)] == [b"hello /a\n", b"hello /b\n", b"hello /c\n"]
+        assert closed_by_peer(sock)  # what came after Connection: close is not answered
 
 
 def test_http_1_0_is_answered_in_http_1_0_and_closed():
