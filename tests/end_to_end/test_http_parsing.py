@@ -4,6 +4,7 @@ log one line a minute at most (never a traceback)."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import socket
 import time
@@ -137,3 +138,30 @@ def test_keep_alive_and_pipelining_on_the_real_command(exporter):  # /-/healthy:
         assert (status, headers["content-length"], head_body) == (200, "8", b"")
         sock.sendall(b"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert read_response(sock)[0] == 404 and closed_by_peer(sock)
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "compressed"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("*", True),
+        ("GZIP;q=0.5", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("identity", False),
+        ("deflate, *;q=0", False),
+        ("*, gzip;q=0", False),
+        (None, False),
+    ],
+)
+def test_gzip_is_sent_only_when_accepted(exporter, accept_encoding, compressed):
+    lines = [f"GET /metrics HTTP/1.1", "Host: x", "Connection: close", f"Accept: text/plain; n={time.monotonic()}"]
+    if accept_encoding is not None:
+        lines.append(f"Accept-Encoding: {accept_encoding}")
+    status, headers, body, sock = exchange(exporter.port, ("\r\n".join(lines) + "\r\n\r\n").encode())
+    sock.close()
+    assert status == 200
+    assert (headers.get("content-encoding") == "gzip") is compressed
+    text = gzip.decompress(body) if compressed else body
+    assert b"linky_exporter_build_info" in text
