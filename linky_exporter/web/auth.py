@@ -126,6 +126,10 @@ class BasicAuth:
                 cache.popitem(last=False)
         return verdict
 
+    def cache_key(self, user: bytes, password: bytes) -> bytes:
+        """A keyed hash of the credentials: how they are remembered, never the password itself."""
+        return self._cache_key(user, password)
+
     def _cache_key(self, user: bytes, password: bytes) -> bytes:
         return hmac.digest(self._key, len(user).to_bytes(4, "big") + user + password, hashlib.sha256)
 

@@ -5,9 +5,8 @@ never) must cost neither a thread nor the other clients' time. The event loop
 waits on every connection at once, with a deadline (``read_timeout``) for the
 handshake and the request head; only complete requests go to the small pool
 of application threads that render /metrics. At most ``max_connections``
-connections are held: a new one pushes out the connection idle the longest
-(waiting for a handshake, a request, or between keep-alive requests), and is
-refused if every connection is busy being answered. h11 parses the requests
+connections are held; which one makes room for a new one, fairly between
+client addresses, is connections.py's. h11 parses the requests
 (http_protocol.py); pipelined requests are answered one after the other.
 
 What a complete request gets (method check, basic auth, rate limit, the
@@ -25,8 +24,8 @@ import threading
 import traceback
 
 from ..meter.throttled_log import ThrottledLog
-from .answer import Answerer, Handler
-from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
+from .answer import CLOSE, Answerer, Handler
+from .connections import BUSY, CHECKING, IDLE, NEW, READING, WRITING, Connection, ConnectionTable
 from .counts import HttpCounts
 from .http_protocol import MAX_HEAD_BYTES, BadRequest, Request, RequestParser, response_bytes, text_response
 from .listener import HANDSHAKE_SETTLE_S, LISTEN_BACKLOG, client_address, listen, stop_taking_new_clients
@@ -189,7 +188,7 @@ class HttpServer:
                         self.connections.forget(connection)
                         connection.drop()
             await asyncio.sleep(0.01)
-        cut = sum(1 for connection in self.connections.all() if connection.state == BUSY)
+        cut = sum(1 for connection in self.connections.all() if connection.state in (BUSY, CHECKING, WRITING))
         for connection in self.connections.all():
             self.connections.forget(connection)
             connection.drop()
@@ -244,22 +243,30 @@ class HttpServer:
                 status, headers, body = text_response(error.status, str(error))
                 self.counts.response(status)
                 writer.write(response_bytes(status, headers + self.extra_headers, body, close=True))
-                await self._drain(writer)
+                await self._drain(connection, writer)
                 return True
             if request is None:
                 return False
             self.connections.set_state(connection, BUSY)
-            status, headers, body = await self.answerer.answer(request, connection.client)
-            close = self._closing or not request.keep_alive
+            (status, headers, body), trusted = await self.answerer.answer(
+                request, connection.client, functools.partial(self._checking, connection)
+            )
+            if trusted and not connection.trusted:
+                self.connections.trust(connection)
+            close = self._closing or not request.keep_alive or CLOSE in headers
             head_only = request.method == "HEAD"
             self.counts.response(status)
             writer.write(response_bytes(status, headers + self.extra_headers, body, head_only=head_only, close=close, version=request.version))
-            await self._drain(writer)
+            await self._drain(connection, writer)
             if close or self._closing:
                 return True
             self.connections.set_state(connection, IDLE)
             parser.next_cycle()
             deadline = self.loop.time() + self.read_timeout
+
+    def _checking(self, connection: Connection, waiting: bool) -> None:
+        """Its password waits for bcrypt (``waiting``): meanwhile it may make room for others, as a wait."""
+        self.connections.set_state(connection, CHECKING if waiting else BUSY)
 
     async def _read_request(self, connection: Connection, reader: asyncio.StreamReader, parser: RequestParser) -> Request | None:
         """The next request (a body read and dropped), or None at end of stream. Raises BadRequest."""
@@ -284,6 +291,12 @@ class HttpServer:
                 logging.INFO, "malformed request from %s answered %d: %s", connection.client, error.status, error,
             )
 
-    async def _drain(self, writer: asyncio.StreamWriter) -> None:
-        async with asyncio.timeout(self.read_timeout):  # a client that reads nothing holds no slot for ever
+    async def _drain(self, connection: Connection, writer: asyncio.StreamWriter) -> None:
+        """Wait for the response to be written; a client that reads nothing holds no slot for ever.
+
+        While the client does not read, the connection waits for it, and may make room for others.
+        """
+        if writer.transport.get_write_buffer_size() and not connection.trusted:
+            self.connections.set_state(connection, WRITING)
+        async with asyncio.timeout(self.read_timeout):
             await writer.drain()

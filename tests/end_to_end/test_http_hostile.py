@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import threading
@@ -48,15 +49,31 @@ def test_the_read_timeout_flag_closes_idle_connections():
         assert closed_by_peer(sock)
 
 
-def test_the_cap_holds_with_more_idle_clients_than_it_allows():
+def connect_from(address: str, port: int, timeout: float = 10.0) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    sock.bind((address, 0))
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def test_the_cap_holds_with_more_idle_clients_than_it_allows_and_lets_another_address_in():
     with Exporter("--tic.source", CAPTURE, "--web.max-connections", "4") as exporter:
-        idle = [socket.create_connection(("127.0.0.1", exporter.port), timeout=10) for _ in range(20)]
+        crowd = [socket.create_connection(("127.0.0.1", exporter.port), timeout=10) for _ in range(20)]
         try:
-            # Each new connection pushed out the one idle the longest; the scrape's pushed out one more.
-            assert exporter.get("/metrics")[0] == 200
-            assert all(closed_by_peer(sock) for sock in idle[:17])
+            # A scraper from another address makes room, however fresh the crowd's connections are.
+            with connect_from("127.0.0.2", exporter.port) as sock:
+                # Another Accept each time: the server reuses a rendering for the same headers for up to a second.
+                status, _, body = request(sock, headers={"Connection": "close", "Accept": f"text/plain; n={time.monotonic()}"})
+            assert status == 200
+            counts = {name: float(value) for name, value in re.findall(
+                r"^linky_exporter_http_(connections_refused_total|idle_connections_closed_total) (\S+)$", body.decode(), re.M)}
+            # Each of the crowd's 16 newcomers was refused (its equals were fresh) or pushed out
+            # one that had waited a second; the scraper pushed out one more.
+            assert counts["connections_refused_total"] + counts["idle_connections_closed_total"] == 17, counts
+            assert counts["idle_connections_closed_total"] >= 1
         finally:
-            for sock in idle:
+            for sock in crowd:
                 sock.close()
 
 
