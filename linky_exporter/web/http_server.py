@@ -40,9 +40,10 @@ SHUTDOWN_GRACE_S = 5.0
 TLS_READ_BUFFER = 32 * 1024
 #: At shutdown, a connection that has sent nothing yet gets this long to send its request.
 SHUTDOWN_NEW_GRACE_S = 0.5
-#: At shutdown, a keep-alive connection idle between requests is closed after this long:
-#: a request already received by then is answered (then the connection closed) rather
-#: than reset, without holding the exit for every idle Prometheus connection.
+#: At shutdown, a keep-alive connection idle between requests, or one whose request has
+#: not all arrived, is closed after this long: a request already received by then is
+#: answered (then the connection closed) rather than reset, without holding the exit for
+#: every idle Prometheus connection or for a client that sent half a request.
 SHUTDOWN_IDLE_SETTLE_S = 0.05
 _ACCEPT_BATCH = 64  # accepted per wake-up: a flood of connects cannot starve the clients already held
 
@@ -181,7 +182,7 @@ class HttpServer:
         self.sock.close()
         while self.connections and self.loop.time() - started < grace:
             elapsed = self.loop.time() - started
-            quiet = (NEW, IDLE) if elapsed >= min(SHUTDOWN_NEW_GRACE_S, grace) else (IDLE,)
+            quiet = (NEW, IDLE, READING) if elapsed >= min(SHUTDOWN_NEW_GRACE_S, grace) else (IDLE, READING)
             if elapsed >= min(SHUTDOWN_IDLE_SETTLE_S, grace):
                 for connection in self.connections.all():
                     if connection.state in quiet:

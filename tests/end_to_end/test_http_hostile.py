@@ -12,7 +12,7 @@ import pytest
 
 from ..captures import fixture_path
 from ..exporter_process import Exporter, wait_for
-from ..http_client import client_context, closed_by_peer, connect, request
+from ..http_client import client_context, closed_by_peer, connect, read_response, request
 from ..tls_certs import make_certificates
 
 CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast&loop=1"
@@ -142,3 +142,33 @@ def test_sigterm_is_not_held_up_by_idle_tls_clients(tls_web_config):
         finally:
             for sock in [*idle, half]:
                 sock.close()
+
+
+def test_sigterm_drops_half_a_request_at_once_and_finishes_the_one_being_answered(tmp_path):
+    import base64
+
+    import bcrypt
+
+    from linky_exporter.web.http_server import SHUTDOWN_GRACE_S
+
+    # A costly hash: the right password's first check keeps its request being answered for a while.
+    hashed = bcrypt.hashpw(b"right", bcrypt.gensalt(11)).decode()
+    config = tmp_path / "web.yml"
+    config.write_text(f"basic_auth_users:\n  prometheus: '{hashed}'\n")
+    with Exporter("--tic.source", CAPTURE, "--web.config.file", str(config)) as exporter:
+        half = socket.create_connection(("127.0.0.1", exporter.port), timeout=10)
+        half.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")  # and nothing more
+        scrape = connect(exporter.port)
+        try:
+            scrape.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+                           + base64.b64encode(b"prometheus:right") + b"\r\n\r\n")
+            exporter.process.send_signal(signal.SIGTERM)
+            # Before, the half request held the exit for the whole grace.
+            assert exporter.process.wait(timeout=SHUTDOWN_GRACE_S) == 0
+            status, headers, body = read_response(scrape)
+            assert status == 200 and headers["connection"] == "close" and b"linky_exporter_build_info" in body
+            assert closed_by_peer(half)
+        finally:
+            half.close()
+            scrape.close()
+    assert "still being answered" not in exporter.log()
