@@ -21,9 +21,9 @@ import functools
 import logging
 import ssl
 import threading
+import time
 import traceback
 
-from ..meter.throttled_log import ThrottledLog
 from .answer import CLOSE, Answerer, Handler
 from .connections import BUSY, CHECKING, IDLE, NEW, READING, WRITING, Connection, ConnectionTable
 from .counts import HttpCounts
@@ -46,6 +46,26 @@ SHUTDOWN_NEW_GRACE_S = 0.5
 #: every idle Prometheus connection or for a client that sent half a request.
 SHUTDOWN_IDLE_SETTLE_S = 0.05
 _ACCEPT_BATCH = 64  # accepted per wake-up: a flood of connects cannot starve the clients already held
+
+class _LineAMinute:
+    """A kind of log line that clients can repeat at will: written once a minute at most, the next
+    one saying how many were held back (as meter/throttled_log.py, which web/ does not import)."""
+
+    def __init__(self, level: int):
+        self.level = level
+        self._logged_at = float("-inf")
+        self._held = 0
+
+    def log(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._logged_at < 60:
+            self._held += 1
+            return
+        if self._held:
+            message, args = message + " (and %d more since the last such line)", (*args, self._held)
+        self._held, self._logged_at = 0, now
+        log.log(self.level, message, *args)
+
 
 class HttpServer:
     def __init__(
@@ -75,8 +95,8 @@ class HttpServer:
         self._closing = False
         self._ready = threading.Event()
         # One line a minute at most, however many malformed requests come (each is counted by its status).
-        self._malformed_log = ThrottledLog(log)
-        self._parser_error_log = ThrottledLog(log)  # the parser failing: a bug, with its traceback
+        self._malformed_log = _LineAMinute(logging.INFO)
+        self._parser_error_log = _LineAMinute(logging.ERROR)  # the parser failing: a bug, with its traceback
 
     @property
     def port(self) -> int:
@@ -284,12 +304,12 @@ class HttpServer:
         """A malformed request is counted by its status; the log has one line a minute at most."""
         if error.unexpected:
             self._parser_error_log.log(
-                logging.ERROR, "error reading a request from %s (answered %d): %s",
+                "error reading a request from %s (answered %d): %s",
                 connection.client, error.status, "".join(traceback.format_exception(error.__cause__ or error)).rstrip(),
             )
         else:
             self._malformed_log.log(
-                logging.INFO, "malformed request from %s answered %d: %s", connection.client, error.status, error,
+                "malformed request from %s answered %d: %s", connection.client, error.status, error,
             )
 
     async def _drain(self, connection: Connection, writer: asyncio.StreamWriter) -> None:
