@@ -17,10 +17,13 @@ When the table is full, a new connection from address A makes room this way
    hold the table against any other address, not even by keeping the server
    busy (requests pipelined and never read);
 2. else, among A's own connections and those of the addresses holding as many,
-   the one that has waited the longest goes, if it has waited ``SETTLE_S``: a
-   crowd churns its own connections at a bounded pace (a few handshakes a
-   second, not thousands), and a connection just let in has time to send its
-   request before its equals push it out;
+   the one that has waited the longest goes, if it has waited ``SETTLE_S``, or
+   while the server has replaced fewer than ``max_connections`` such
+   connections in the last ``SETTLE_S`` (a token bucket): a crowd churns the
+   table once or twice a second at most (a few handshakes a second, not
+   thousands), and a connection just let in, being the last in line, has
+   about that long to send its request before its equals push it out, while
+   a scraper among idle clients of its own address still gets in at once;
 3. else the new connection is refused (closed before it costs a handshake).
 
 Rule 2 never closes a connection being answered: its equals may be as worthy.
@@ -94,6 +97,8 @@ class ConnectionTable:
         self._held_by: dict[str, int] = {}  # address -> connections held
         self._waiting: dict[str, OrderedDict[int, Connection]] = {}  # address -> its connections that may be pushed out, the longest waiting first
         self._busy: dict[str, dict[int, Connection]] = {}  # address -> its untrusted connections being answered
+        self._tokens = float(max_connections)  # replacements among equals before SETTLE_S (rule 2)
+        self._tokens_at = clock()
         self._refused = 0
         self._refusal_logged_at = float("-inf")
         self._closed_since_collect = 0
@@ -151,9 +156,19 @@ class ConnectionTable:
                     equal = oldest
         if victim is not None:
             return victim
-        if equal is not None and self.clock() - equal.waiting_since >= SETTLE_S:
+        if equal is not None and (self.clock() - equal.waiting_since >= SETTLE_S or self._take_token()):
             return equal
         return None
+
+    def _take_token(self) -> bool:
+        now = self.clock()
+        rate = self.max_connections / SETTLE_S if SETTLE_S > 0 else float("inf")
+        self._tokens = min(float(self.max_connections), self._tokens + (now - self._tokens_at) * rate)
+        self._tokens_at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
 
     def forget(self, connection: Connection) -> None:
         if self._all.pop(id(connection), None) is None:

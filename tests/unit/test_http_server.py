@@ -189,18 +189,26 @@ def test_a_crowd_from_one_address_makes_room_for_another_address():
             sock.close()
 
 
-def test_a_newcomer_from_the_same_address_waits_for_the_settle_time(monkeypatch):
+def test_newcomers_from_the_same_address_replace_its_connections_at_a_bounded_pace(monkeypatch):
+    monkeypatch.setattr(connections_module, "SETTLE_S", 3600.0)  # no token back, no connection settled, in the test
     with Serving(max_connections=2) as server:
-        monkeypatch.setattr(connections_module, "SETTLE_S", 3600.0)
         held = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(2)]
         wait_for(lambda: server.connection_count() == 2, what="2 connections held")
+        # As many replacements as the table holds at once: a scraper among idle clients gets in.
+        for _ in range(2):
+            with connect(server.port) as sock:
+                assert request(sock, headers={"Connection": "close"})[0] == 200
+                wait_for(lambda: server.connection_count() == 1, what="the scraper's connection closed")
+            held.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+            wait_for(lambda: server.connection_count() == 2, what="2 connections held again")
+        assert server.counts.pushed_out == 2 and all(closed_by_peer(sock) for sock in held[:2])
         refused = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        assert closed_by_peer(refused)  # its equals have not waited long enough to give way
+        assert closed_by_peer(refused)  # no replacement left, and its equals have not waited SETTLE_S
         assert server.counts.refused == 1
         monkeypatch.setattr(connections_module, "SETTLE_S", 0.0)
         with connect(server.port) as sock:
             assert request(sock)[0] == 200
-        assert closed_by_peer(held[0]) and server.counts.pushed_out == 1
+        assert server.counts.pushed_out == 3
         for sock in [*held, refused]:
             sock.close()
 
@@ -441,7 +449,7 @@ class Clock:
 
 @pytest.fixture
 def table_of_3():
-    pairs = [socket.socketpair() for _ in range(10)]
+    pairs = [socket.socketpair() for _ in range(12)]
     clock = Clock()
     counts = HttpCounts()
     table = ConnectionTable(3, counts, clock)
@@ -459,11 +467,14 @@ def test_the_table_makes_room_from_the_address_holding_the_most(table_of_3):
     assert table.admit(c1)  # A holds 2, more than C would: A's longest wait goes, however fresh
     assert a1.dropped and not a2.dropped and not b1.dropped
     assert (table.held_by("A"), table.held_by("B"), table.held_by("C")) == (1, 1, 1)
-    d1 = Connection(next(socks), "D")
-    assert not table.admit(d1)  # everyone holds 1, as D would: nobody has waited SETTLE_S yet
+    # Everyone holds 1, as a newcomer would: the longest wait among equals goes, 3 at once at most
+    # (the table's size) before they have waited SETTLE_S.
+    for name, pushed in (("D", a2), ("E", b1), ("F", c1)):
+        assert table.admit(Connection(next(socks), name)) and pushed.dropped
+    assert not table.admit(Connection(next(socks), "G"))
     clock.now += connections_module.SETTLE_S
-    assert table.admit(d1)  # now the longest wait among equals goes: A's
-    assert a2.dropped and (counts.held, counts.pushed_out, counts.refused) == (3, 2, 1)
+    assert table.admit(Connection(next(socks), "H"))
+    assert (counts.held, counts.pushed_out, counts.refused) == (3, 5, 1)
 
 
 def test_the_table_orders_waits_by_their_start_and_never_pushes_out_trusted(table_of_3):
@@ -491,10 +502,11 @@ def test_the_table_orders_waits_by_their_start_and_never_pushes_out_trusted(tabl
     assert not table.admit(Connection(next(socks), "A"))  # all busy or trusted: its equals keep theirs
     table.set_state(d, IDLE)
     assert table.idle_count() == 0  # trusted for good
-    assert table.admit(Connection(next(socks), "B"))  # A holds more than B would: one of its busy ones goes
+    assert table.admit(b := Connection(next(socks), "B"))  # A holds more than B would: one of its busy ones goes
     assert (c.dropped or f.dropped) and not d.dropped
-    assert not table.admit(Connection(next(socks), "B"))  # A's last untrusted one is B's equal now; d, never
-    assert (counts.held, counts.pushed_out, counts.refused) == (3, 4, 2)
+    assert table.admit(Connection(next(socks), "B"))  # A holds as many as B would: B's own wait goes
+    assert b.dropped and not d.dropped
+    assert (counts.held, counts.pushed_out, counts.refused) == (3, 5, 1)
 
 
 def test_responses_are_counted_by_status_for_the_metrics():
