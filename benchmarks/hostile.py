@@ -116,6 +116,20 @@ def idle_tls_latency(config: Path, scrapes: int) -> dict[int, tuple[float, float
     return results
 
 
+def plain_latency(scrapes: int) -> tuple[float, float, int]:
+    """Plain scrape latency, a new connection each, nothing else connected: (p50, p99 in ms, errors)."""
+    latencies, errors = [], 0
+    with Running() as exporter:
+        for _ in range(100):
+            exporter.scrape()
+        for _ in range(scrapes):
+            try:
+                latencies.append(exporter.scrape()[1])
+            except (OSError, ValueError):
+                errors += 1
+    return percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, errors
+
+
 def many_idle(count: int, config: Path | None = None) -> dict[str, float]:
     """Threads, fds and RSS of the exporter before, while and after ``count`` connections sit idle.
 
@@ -299,6 +313,7 @@ def sigterm_under_load(rounds: int, clients: int = 8) -> dict[str, float]:
 
 def measure(quick: bool = False, only: str | None = None) -> dict[str, object]:
     parts = {
+        "plain": lambda folder, config: plain_latency(500 if quick else 3000),
         "idle_tls": lambda folder, config: idle_tls_latency(config, 50 if quick else 200),
         "many_idle": lambda folder, config: many_idle(4000),
         "many_tls": lambda folder, config: many_idle(500, config),
@@ -315,6 +330,8 @@ def measure(quick: bool = False, only: str | None = None) -> dict[str, object]:
 def rows(f: dict) -> list[tuple[str, str, str, str]]:
     cmd = "python -m benchmarks.hostile"
     out = []
+    if pl := f.get("plain"):
+        out.append(("plain scrape (new connection), nothing else connected", f"p50 {pl[0]:.2f} ms, p99 {pl[1]:.2f} ms, {pl[2]} errors", "-", cmd + " --only plain"))
     for count, (p50, p99, errors) in f.get("idle_tls", {}).items():
         out.append((f"TLS scrape, {count} idle client(s) on the port", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {errors} errors", "p99 < 50 ms", cmd))
     for key, what in (("many_idle", "4000 idle plain connections"), ("many_tls", "500 TLS connections, half a request")):
@@ -345,7 +362,7 @@ def rows(f: dict) -> list[tuple[str, str, str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--only", choices=("idle_tls", "many_idle", "many_tls", "flood", "timing", "crowds", "sigterm"))
+    parser.add_argument("--only", choices=("plain", "idle_tls", "many_idle", "many_tls", "flood", "timing", "crowds", "sigterm"))
     args = parser.parse_args()
     table = rows(measure(args.quick, args.only))
     print(f"machine: {machine()}")
