@@ -1,6 +1,7 @@
-"""The exporter against hostile clients: idle TLS clients, 4 000 idle connections, a wrong-password flood, SIGTERM under load.
+"""The exporter against hostile clients: idle TLS clients, 4 000 idle connections, a wrong-password flood,
+crowds from one address against a scraper from another (benchmarks/crowd.py), SIGTERM under load.
 
-    python -m benchmarks.hostile [--quick]
+    python -m benchmarks.hostile [--quick] [--only crowds]
 
 Each figure is printed with its target, never asserted. The exporter reads a
 capture in a loop (the source does not matter here); TLS uses a throw-away
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from tests.support.processes import free_port
 
+from . import crowd
 from .common import ROOT, cpu_seconds, machine, open_fds, percentile, rss_mb, start_exporter
 
 CAPTURE = ROOT / "tests" / "fixtures" / "hist_mono_tempo_linky__pyteleinfo_captured_frames.tic"
@@ -114,6 +116,20 @@ def idle_tls_latency(config: Path, scrapes: int) -> dict[int, tuple[float, float
     return results
 
 
+def plain_latency(scrapes: int) -> tuple[float, float, int]:
+    """Plain scrape latency, a new connection each, nothing else connected: (p50, p99 in ms, errors)."""
+    latencies, errors = [], 0
+    with Running() as exporter:
+        for _ in range(100):
+            exporter.scrape()
+        for _ in range(scrapes):
+            try:
+                latencies.append(exporter.scrape()[1])
+            except (OSError, ValueError):
+                errors += 1
+    return percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, errors
+
+
 def many_idle(count: int, config: Path | None = None) -> dict[str, float]:
     """Threads, fds and RSS of the exporter before, while and after ``count`` connections sit idle.
 
@@ -198,6 +214,56 @@ def password_flood(folder: Path, seconds: float, clients: int = 8) -> dict[str, 
     return figures
 
 
+def refusal_times(checks: int) -> dict[str, float]:
+    """How long a wrong password takes to refuse (median ms, the rest after a failure included), by user:
+    one whose hash costs 4, one whose hash costs 10, one that does not exist. Timing must not tell them apart."""
+    import statistics
+
+    import bcrypt
+
+    from linky_exporter.web.auth import BasicAuth
+
+    auth = BasicAuth({"cheap": bcrypt.hashpw(b"a", bcrypt.gensalt(4)).decode(), "dear": bcrypt.hashpw(b"b", bcrypt.gensalt(10)).decode()})
+    times: dict[str, list[float]] = {"cheap": [], "dear": [], "nobody": []}
+    for n in range(checks):
+        for user, spent in times.items():  # interleaved: a change of load weighs on all three alike
+            started = time.perf_counter()
+            auth.verify(user.encode(), f"wrong-{n}".encode())
+            spent.append((time.perf_counter() - started) * 1000)
+    return {user: statistics.median(spent) for user, spent in times.items()}
+
+
+CROWDS = (
+    # (key, what, TLS, basic auth, slowloris, guessers, pipeliners)
+    ("guessers", "64 keep-alive clients sending wrong passwords", False, True, 0, 64, 0),
+    ("slowloris", "600 slowloris clients", False, True, 600, 0, 0),
+    ("both", "600 slowloris + 64 wrong-password clients", False, True, 600, 64, 0),
+    ("both_tls", "600 slowloris + 64 wrong-password clients, TLS", True, True, 600, 64, 0),
+    ("pipeliners", "64 clients pipelining, never reading", False, False, 0, 0, 64),
+)
+
+
+def crowds(folder: Path, seconds: float) -> dict[str, dict[str, float]]:
+    """Each crowd from 127.0.0.1 at the default --web.max-connections (64); a scraper from 127.0.0.2
+    with the right password (checked once before the crowd comes, then cached)."""
+    import bcrypt
+
+    hashed = bcrypt.hashpw(b"right", bcrypt.gensalt(10)).decode()
+    tls_lines = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+    good = "Authorization: " + crowd.basic("prometheus", "right") + "\r\n"
+    results = {}
+    for key, _, tls, auth, slowloris, guessers, pipeliners in CROWDS:
+        config = folder / f"web-crowd-{key}.yml"
+        config.write_text((tls_lines if tls else "") + (f"basic_auth_users:\n  prometheus: '{hashed}'\n" if auth else ""))
+        args = ("--web.config.file", str(config)) if tls or auth else ()
+        with Running(*args, tls=tls) as exporter:
+            headers = good if auth else ""
+            crowd.scrape_from(crowd.SCRAPER_ADDRESS, exporter.port, exporter.context, headers)  # the password, cached
+            results[key] = crowd.scenario(exporter.port, exporter.process.pid, seconds, tls=tls, headers=headers,
+                                          slowloris=slowloris, guessers=guessers, pipeliners=pipeliners)
+    return results
+
+
 def sigterm_under_load(rounds: int, clients: int = 8) -> dict[str, float]:
     """Time from SIGTERM to exit while ``clients`` scrape back to back, and requests cut (sent, never answered whole)."""
     exit_times, cut, answered, codes = [], 0, 0, set()
@@ -245,42 +311,60 @@ def sigterm_under_load(rounds: int, clients: int = 8) -> dict[str, float]:
             "answered": answered, "rounds": rounds, "exit_codes": ",".join(map(str, sorted(codes)))}
 
 
-def measure(quick: bool = False) -> dict[str, object]:
+def measure(quick: bool = False, only: str | None = None) -> dict[str, object]:
+    parts = {
+        "plain": lambda folder, config: plain_latency(500 if quick else 3000),
+        "idle_tls": lambda folder, config: idle_tls_latency(config, 50 if quick else 200),
+        "many_idle": lambda folder, config: many_idle(4000),
+        "many_tls": lambda folder, config: many_idle(500, config),
+        "flood": lambda folder, config: password_flood(folder, 5 if quick else 15),
+        "timing": lambda folder, config: refusal_times(5 if quick else 20),
+        "crowds": lambda folder, config: crowds(folder, 8 if quick else 30),
+        "sigterm": lambda folder, config: sigterm_under_load(3 if quick else 10),
+    }
     with tempfile.TemporaryDirectory() as folder:
         config = make_certificate(Path(folder))
-        return {
-            "idle_tls": idle_tls_latency(config, 50 if quick else 200),
-            "many_idle": many_idle(4000),
-            "many_tls": many_idle(500, config),
-            "flood": password_flood(Path(folder), 5 if quick else 15),
-            "sigterm": sigterm_under_load(3 if quick else 10),
-        }
+        return {key: part(Path(folder), config) for key, part in parts.items() if only in (None, key)}
 
 
 def rows(f: dict) -> list[tuple[str, str, str, str]]:
     cmd = "python -m benchmarks.hostile"
     out = []
-    for count, (p50, p99, errors) in f["idle_tls"].items():
+    if pl := f.get("plain"):
+        out.append(("plain scrape (new connection), nothing else connected", f"p50 {pl[0]:.2f} ms, p99 {pl[1]:.2f} ms, {pl[2]} errors", "-", cmd + " --only plain"))
+    for count, (p50, p99, errors) in f.get("idle_tls", {}).items():
         out.append((f"TLS scrape, {count} idle client(s) on the port", f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {errors} errors", "p99 < 50 ms", cmd))
     for key, what in (("many_idle", "4000 idle plain connections"), ("many_tls", "500 TLS connections, half a request")):
+        if key not in f:
+            continue
         m = f[key]
         out.append((f"{what}: threads", f"{m['threads_before']:.0f} -> {m['threads_during']:.0f} -> {m['threads_after']:.0f}", "bounded", cmd))
         out.append((f"{what}: fds", f"{m['fds_before']:.0f} -> {m['fds_during']:.0f} -> {m['fds_after']:.0f}", "<= cap + ~10", cmd))
         out.append((f"{what}: RSS", f"{m['rss_before']:.1f} -> {m['rss_during']:.1f} -> {m['rss_after']:.1f} MB", "growth <= 10 MB", cmd))
         out.append((f"{what}: scrape p99", f"{m['p99_during_ms']:.1f} ms", "< 50 ms", cmd))
-    fl = f["flood"]
-    out.append(("wrong-password flood, 8 clients, new passwords", f"{fl['distinct_cpu']:.0%} of a core ({fl['distinct_rate']:.0f} req/s), good scrape p99 {fl['distinct_good_p99_ms']:.0f} ms", "<= 1 core", cmd))
-    out.append(("wrong-password flood, 8 clients, same password", f"{fl['same_cpu']:.0%} of a core ({fl['same_rate']:.0f} req/s), good scrape p99 {fl['same_good_p99_ms']:.0f} ms", "<= 1 core", cmd))
-    s = f["sigterm"]
-    out.append(("SIGTERM under load (8 scrapers)", f"exit {s['exit_codes']} in {s['exit_p50_s']:.2f} s (max {s['exit_max_s']:.2f} s), {s['cut']} of {s['answered'] + s['cut']} cut, {s['rounds']} rounds", "<= 5 s, 0 cut", cmd))
+    if fl := f.get("flood"):
+        out.append(("wrong-password flood, 8 clients, new passwords", f"{fl['distinct_cpu']:.0%} of a core ({fl['distinct_rate']:.0f} req/s), good scrape p99 {fl['distinct_good_p99_ms']:.0f} ms", "<= 1 core", cmd))
+        out.append(("wrong-password flood, 8 clients, same password", f"{fl['same_cpu']:.0%} of a core ({fl['same_rate']:.0f} req/s), good scrape p99 {fl['same_good_p99_ms']:.0f} ms", "<= 1 core", cmd))
+    if tm := f.get("timing"):
+        out.append(("wrong password refused, by user: cost-4 hash / cost-10 hash / unknown",
+                    f"{tm['cheap']:.1f} / {tm['dear']:.1f} / {tm['nobody']:.1f} ms (median)", "the same", cmd + " --only timing"))
+    for key, what, *_ in CROWDS if "crowds" in f else ():
+        c = f["crowds"][key]
+        out.append((f"scraper from 127.0.0.2 vs {what}",
+                     f"{c['under_1s']} of {c['scrapes']} answered in < 1 s ({c['answered']} answered), p50 {c['p50_ms']:.0f} ms, "
+                     f"p99 {c['p99_ms']:.0f} ms, max {c['max_ms']:.0f} ms; RSS {c['rss_start']:.1f} -> {c['rss_end']:.1f} MB "
+                     f"(peak {c['rss_peak']:.1f}); crowd: {c['crowd']}", "100 % in < 1 s", cmd + " --only crowds"))
+    if s := f.get("sigterm"):
+        out.append(("SIGTERM under load (8 scrapers)", f"exit {s['exit_codes']} in {s['exit_p50_s']:.2f} s (max {s['exit_max_s']:.2f} s), {s['cut']} of {s['answered'] + s['cut']} cut, {s['rounds']} rounds", "<= 5 s, 0 cut", cmd))
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=("plain", "idle_tls", "many_idle", "many_tls", "flood", "timing", "crowds", "sigterm"))
     args = parser.parse_args()
-    table = rows(measure(args.quick))
+    table = rows(measure(args.quick, args.only))
     print(f"machine: {machine()}")
     width = max(len(r[0]) for r in table)
     for name, value, target, _ in table:

@@ -103,7 +103,8 @@ class WebSettings(_Section):
         default=64,
         ge=0,
         le=1_000_000,
-        description="connections held at most; a new one closes the one idle the longest (default: 64, 0: no limit)",
+        description="connections held at most; when full, a new one makes room from the address holding the most, "
+        "never from an authenticated or busy connection (default: 64, 0: no limit)",
         json_schema_extra={"metavar": "N"},
     )
     read_timeout: float = Field(

@@ -163,7 +163,36 @@ def _environ(request: Request) -> dict:
     }
     for name, value in request.headers.items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
+    # prometheus_client compresses whenever "gzip" is named, even refused (gzip;q=0): it is
+    # told "gzip" only when gzip is acceptable. The rendering cache keys on this too.
+    environ["HTTP_ACCEPT_ENCODING"] = "gzip" if accepts_gzip(request.headers.get("accept-encoding")) else ""
     return environ
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether ``Accept-Encoding`` accepts gzip (RFC 9110 12.5.3): named with a q above 0, or not
+    named and ``*`` with a q above 0. No header: no compression, as prometheus_client and Go do."""
+    if not header:
+        return False
+    gzip_q = star_q = None
+    for item in header.split(","):
+        coding, *parameters = item.split(";")
+        coding = coding.strip().lower()
+        q = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0  # a q we cannot read accepts nothing
+        if coding in ("gzip", "x-gzip"):
+            gzip_q = q if gzip_q is None else max(gzip_q, q)
+        elif coding == "*":
+            star_q = q
+    if gzip_q is not None:
+        return gzip_q > 0
+    return star_q is not None and star_q > 0
 
 
 def _text(start_response: StartResponse, status: str, text: str) -> list[bytes]:

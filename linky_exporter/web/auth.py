@@ -6,10 +6,14 @@
   password (the passwords themselves are never kept).
 - bcrypt runs under one lock: a flood of new wrong passwords costs one core at
   most, whatever the number of clients.
-- An unknown user costs the same as a known one: its password is checked
-  against a configured hash and refused whatever the result, so timing does
-  not tell which users exist. A password longer than bcrypt's 72 bytes is
-  refused the same way, at the same cost.
+- Every refusal costs the bcrypt work of the costliest configured hash, so
+  timing does not tell which users exist: an unknown user's password is
+  checked against a dummy hash of that cost; a known user whose hash is
+  cheaper is checked against its hash and then against dummies of its cost
+  and each cost above it up to the costliest's (2^c + 2^c + 2^(c+1) + ... =
+  the costliest's 2^top rounds). A password longer than bcrypt's 72 bytes is
+  refused the same way, at the same cost. A right password costs its own hash
+  only: whoever sent it knows already that the user exists.
 """
 
 from __future__ import annotations
@@ -35,6 +39,22 @@ FAILURE_CACHE_SIZE = 1024
 FAILURE_REST_SHARE = 0.25
 
 
+def bcrypt_cost(hashed: bytes) -> int:
+    """The cost of a bcrypt hash (``$2b$10$...``: 10); config.py has checked the form."""
+    return int(hashed[4:6])
+
+
+def dummy_hash(cost: int) -> bytes:
+    """A well-formed bcrypt hash of ``cost`` that no password matches: a random salt, a digest of dots.
+
+    Checking a password against it costs what a real hash of that cost costs;
+    making it costs nothing (no bcrypt at start).
+    """
+    import bcrypt
+
+    return bcrypt.gensalt(cost) + b"." * 31
+
+
 def parse_basic_authorization(header: str | None) -> tuple[bytes, bytes] | None:
     """(user, password) from an ``Authorization: Basic ...`` value, or None."""
     if not header:
@@ -54,8 +74,11 @@ class BasicAuth:
     def __init__(self, users: dict[str, str]):
         # Python's bcrypt spells the $2y$ of htpasswd $2b$: the same algorithm.
         self.users = {user.encode(): hashed.replace("$2y$", "$2b$", 1).encode() for user, hashed in users.items()}
-        # The most expensive configured hash stands in for an unknown user's.
-        self._decoy = max(self.users.values(), key=lambda h: int(h[4:6])) if self.users else b""
+        costs = {bcrypt_cost(hashed) for hashed in self.users.values()}
+        self.top_cost = max(costs, default=0)
+        # A dummy of each cost from the cheapest configured hash to the costliest: the
+        # costliest's stands in for an unknown user's hash, the others pad a cheaper refusal.
+        self._dummies = {cost: dummy_hash(cost) for cost in range(min(costs), self.top_cost + 1)} if costs else {}
         self._key = os.urandom(32)
         self._bcrypt_lock = threading.Lock()  # held for a whole bcrypt: never taken on the event loop
         self._cache_lock = threading.Lock()  # held for a dict operation
@@ -82,15 +105,19 @@ class BasicAuth:
         hashed = self.users.get(user)
         known = hashed is not None
         too_long = len(password) > BCRYPT_MAX_PASSWORD
+        checked = password[:BCRYPT_MAX_PASSWORD]
         with self._bcrypt_lock:
             started = time.monotonic()
             try:
-                matched = bcrypt.checkpw(password[:BCRYPT_MAX_PASSWORD], hashed if known else self._decoy)
+                matched = bcrypt.checkpw(checked, hashed if known else self._dummies[self.top_cost])
             except ValueError as error:  # a hash bcrypt cannot read: refused, never a 500
                 log.warning("basic auth: the hash of user %r cannot be checked: %s", user.decode(errors="replace"), error)
                 matched = False
             verdict = known and matched and not too_long
             if not verdict:
+                if known:  # as much bcrypt as the costliest hash: dummies of cost c, c+1, ..., top-1
+                    for cost in range(bcrypt_cost(hashed), self.top_cost):
+                        bcrypt.checkpw(checked, self._dummies[cost])
                 time.sleep(FAILURE_REST_SHARE * (time.monotonic() - started))
         with self._cache_lock:
             cache = self._successes if verdict else self._failures
@@ -98,6 +125,10 @@ class BasicAuth:
             if len(cache) > (SUCCESS_CACHE_SIZE if verdict else FAILURE_CACHE_SIZE):
                 cache.popitem(last=False)
         return verdict
+
+    def cache_key(self, user: bytes, password: bytes) -> bytes:
+        """A keyed hash of the credentials: how they are remembered, never the password itself."""
+        return self._cache_key(user, password)
 
     def _cache_key(self, user: bytes, password: bytes) -> bytes:
         return hmac.digest(self._key, len(user).to_bytes(4, "big") + user + password, hashlib.sha256)

@@ -5,9 +5,9 @@ never) must cost neither a thread nor the other clients' time. The event loop
 waits on every connection at once, with a deadline (``read_timeout``) for the
 handshake and the request head; only complete requests go to the small pool
 of application threads that render /metrics. At most ``max_connections``
-connections are held: a new one pushes out the connection idle the longest
-(waiting for a handshake, a request, or between keep-alive requests), and is
-refused if every connection is busy being answered.
+connections are held; which one makes room for a new one, fairly between
+client addresses, is connections.py's. h11 parses the requests
+(http_protocol.py); pipelined requests are answered one after the other.
 
 What a complete request gets (method check, basic auth, rate limit, the
 handler) is answer.py's.
@@ -21,19 +21,13 @@ import functools
 import logging
 import ssl
 import threading
+import time
+import traceback
 
-from .answer import Answerer, Handler
-from .connections import BUSY, IDLE, NEW, READING, Connection, ConnectionTable
+from .answer import CLOSE, Answerer, Handler
+from .connections import BUSY, CHECKING, IDLE, NEW, READING, WRITING, Connection, ConnectionTable
 from .counts import HttpCounts
-from .http_protocol import (
-    MAX_HEAD_BYTES,
-    BadRequest,
-    Request,
-    head_end,
-    parse_request_head,
-    response_bytes,
-    text_response,
-)
+from .http_protocol import MAX_HEAD_BYTES, BadRequest, Request, RequestParser, response_bytes, text_response
 from .listener import HANDSHAKE_SETTLE_S, LISTEN_BACKLOG, client_address, listen, stop_taking_new_clients
 from .server_config import WebConfig
 from .tls import peer_has_allowed_san
@@ -46,11 +40,32 @@ SHUTDOWN_GRACE_S = 5.0
 TLS_READ_BUFFER = 32 * 1024
 #: At shutdown, a connection that has sent nothing yet gets this long to send its request.
 SHUTDOWN_NEW_GRACE_S = 0.5
-#: At shutdown, a keep-alive connection idle between requests is closed after this long:
-#: a request already received by then is answered (then the connection closed) rather
-#: than reset, without holding the exit for every idle Prometheus connection.
+#: At shutdown, a keep-alive connection idle between requests, or one whose request has
+#: not all arrived, is closed after this long: a request already received by then is
+#: answered (then the connection closed) rather than reset, without holding the exit for
+#: every idle Prometheus connection or for a client that sent half a request.
 SHUTDOWN_IDLE_SETTLE_S = 0.05
 _ACCEPT_BATCH = 64  # accepted per wake-up: a flood of connects cannot starve the clients already held
+
+class _LineAMinute:
+    """A kind of log line that clients can repeat at will: written once a minute at most, the next
+    one saying how many were held back (as meter/throttled_log.py, which web/ does not import)."""
+
+    def __init__(self, level: int):
+        self.level = level
+        self._logged_at = float("-inf")
+        self._held = 0
+
+    def log(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._logged_at < 60:
+            self._held += 1
+            return
+        if self._held:
+            message, args = message + " (and %d more since the last such line)", (*args, self._held)
+        self._held, self._logged_at = 0, now
+        log.log(self.level, message, *args)
+
 
 class HttpServer:
     def __init__(
@@ -79,6 +94,9 @@ class HttpServer:
         self.connections = ConnectionTable(max_connections, self.counts)
         self._closing = False
         self._ready = threading.Event()
+        # One line a minute at most, however many malformed requests come (each is counted by its status).
+        self._malformed_log = _LineAMinute(logging.INFO)
+        self._parser_error_log = _LineAMinute(logging.ERROR)  # the parser failing: a bug, with its traceback
 
     @property
     def port(self) -> int:
@@ -184,14 +202,14 @@ class HttpServer:
         self.sock.close()
         while self.connections and self.loop.time() - started < grace:
             elapsed = self.loop.time() - started
-            quiet = (NEW, IDLE) if elapsed >= min(SHUTDOWN_NEW_GRACE_S, grace) else (IDLE,)
+            quiet = (NEW, IDLE, READING) if elapsed >= min(SHUTDOWN_NEW_GRACE_S, grace) else (IDLE, READING)
             if elapsed >= min(SHUTDOWN_IDLE_SETTLE_S, grace):
                 for connection in self.connections.all():
                     if connection.state in quiet:
                         self.connections.forget(connection)
                         connection.drop()
             await asyncio.sleep(0.01)
-        cut = sum(1 for connection in self.connections.all() if connection.state == BUSY)
+        cut = sum(1 for connection in self.connections.all() if connection.state in (BUSY, CHECKING, WRITING))
         for connection in self.connections.all():
             self.connections.forget(connection)
             connection.drop()
@@ -235,55 +253,71 @@ class HttpServer:
             ):
                 log.debug("client certificate without an allowed SAN: connection closed")
                 return False
-        buffer = bytearray()
+        parser = RequestParser()
         while True:
             try:
                 async with asyncio.timeout_at(deadline):
-                    request = await self._read_request(connection, reader, buffer)
+                    request = await self._read_request(connection, reader, parser)
             except BadRequest as error:
                 self.connections.set_state(connection, BUSY)
+                self._note_malformed(connection, error)
                 status, headers, body = text_response(error.status, str(error))
                 self.counts.response(status)
                 writer.write(response_bytes(status, headers + self.extra_headers, body, close=True))
-                await self._drain(writer)
+                await self._drain(connection, writer)
                 return True
             if request is None:
                 return False
             self.connections.set_state(connection, BUSY)
-            status, headers, body = await self.answerer.answer(request, connection.client)
-            close = self._closing or not request.keep_alive
+            (status, headers, body), trusted = await self.answerer.answer(
+                request, connection.client, functools.partial(self._checking, connection)
+            )
+            if trusted and not connection.trusted:
+                self.connections.trust(connection)
+            close = self._closing or not request.keep_alive or CLOSE in headers
             head_only = request.method == "HEAD"
             self.counts.response(status)
             writer.write(response_bytes(status, headers + self.extra_headers, body, head_only=head_only, close=close, version=request.version))
-            await self._drain(writer)
+            await self._drain(connection, writer)
             if close or self._closing:
                 return True
             self.connections.set_state(connection, IDLE)
+            parser.next_cycle()
             deadline = self.loop.time() + self.read_timeout
 
-    async def _read_request(self, connection: Connection, reader: asyncio.StreamReader, buffer: bytearray) -> Request | None:
-        """The next request (its body read and dropped), or None at end of stream. Raises BadRequest."""
-        while (end := head_end(buffer)) is None:
-            if len(buffer) > MAX_HEAD_BYTES:
-                raise BadRequest(431, "request head too large")
+    def _checking(self, connection: Connection, waiting: bool) -> None:
+        """Its password waits for bcrypt (``waiting``): meanwhile it may make room for others, as a wait."""
+        self.connections.set_state(connection, CHECKING if waiting else BUSY)
+
+    async def _read_request(self, connection: Connection, reader: asyncio.StreamReader, parser: RequestParser) -> Request | None:
+        """The next request (a body read and dropped), or None at end of stream. Raises BadRequest."""
+        while (request := parser.next_request()) is None:
             chunk = await reader.read(8192)
             if not chunk:
-                return None
+                return None  # the client went away, with half a request or none: nobody to answer
             if connection.state != READING:
                 self.connections.set_state(connection, READING)
-            buffer += chunk
-        if end > MAX_HEAD_BYTES:
-            raise BadRequest(431, "request head too large")
-        request = parse_request_head(bytes(buffer[:end]))
-        del buffer[:end]
-        while len(buffer) < request.body_length:
-            chunk = await reader.read(request.body_length - len(buffer))
-            if not chunk:
-                return None
-            buffer += chunk
-        del buffer[: request.body_length]
+            parser.receive(chunk)
         return request
 
-    async def _drain(self, writer: asyncio.StreamWriter) -> None:
-        async with asyncio.timeout(self.read_timeout):  # a client that reads nothing holds no slot for ever
+    def _note_malformed(self, connection: Connection, error: BadRequest) -> None:
+        """A malformed request is counted by its status; the log has one line a minute at most."""
+        if error.unexpected:
+            self._parser_error_log.log(
+                "error reading a request from %s (answered %d): %s",
+                connection.client, error.status, "".join(traceback.format_exception(error.__cause__ or error)).rstrip(),
+            )
+        else:
+            self._malformed_log.log(
+                "malformed request from %s answered %d: %s", connection.client, error.status, error,
+            )
+
+    async def _drain(self, connection: Connection, writer: asyncio.StreamWriter) -> None:
+        """Wait for the response to be written; a client that reads nothing holds no slot for ever.
+
+        While the client does not read, the connection waits for it, and may make room for others.
+        """
+        if writer.transport.get_write_buffer_size() and not connection.trusted:
+            self.connections.set_state(connection, WRITING)
+        async with asyncio.timeout(self.read_timeout):
             await writer.drain()

@@ -62,12 +62,33 @@ def test_results_are_cached_success_and_failure(counted_bcrypt):
     assert len(calls) == 2
 
 
-def test_an_unknown_user_costs_a_bcrypt_like_a_known_one(counted_bcrypt):
+def cost(hashed_password: bytes) -> int:
+    return int(hashed_password[4:6])
+
+
+def test_an_unknown_user_costs_a_dummy_hash_of_the_costliest_configured(counted_bcrypt):
     calls, _ = counted_bcrypt
-    alice = hashed("pw", cost=5)
-    auth = BasicAuth({"bob": hashed("x", cost=4), "alice": alice})
+    alice, bob = hashed("pw", cost=6), hashed("x", cost=4)
+    auth = BasicAuth({"bob": bob, "alice": alice})
     assert auth.verify(b"mallory", b"pw") is False  # alice's password, unknown user: refused
-    assert calls == [alice.replace("$2y$", "$2b$").encode()]  # checked against the costliest hash
+    configured = {alice.replace("$2y$", "$2b$").encode(), bob.replace("$2y$", "$2b$").encode()}
+    assert len(calls) == 1 and cost(calls[0]) == 6 and calls[0] not in configured
+
+
+def test_every_refusal_costs_the_bcrypt_work_of_the_costliest_hash(counted_bcrypt):
+    calls, _ = counted_bcrypt
+    bob = hashed("x", cost=4).replace("$2y$", "$2b$").encode()
+    auth = BasicAuth({"bob": bob.decode(), "alice": hashed("pw", cost=7)})
+    for user, password in ((b"bob", b"wrong"), (b"alice", b"wrong"), (b"nobody", b"x"), (b"bob", b"x" * 100)):
+        calls.clear()
+        assert auth.verify(user, password) is False
+        assert sum(2 ** cost(hashed_password) for hashed_password in calls) == 2**7, (user, [cost(h) for h in calls])
+    calls.clear()
+    assert auth.verify(b"bob", b"wrong again") is False
+    assert calls[0] == bob and [cost(h) for h in calls[1:]] == [4, 5, 6]  # bob's hash, then dummies up to alice's cost
+    calls.clear()
+    assert auth.verify(b"bob", b"x") is True
+    assert calls == [bob]  # a right password costs its own hash only
 
 
 def test_passwords_longer_than_72_bytes_are_refused_at_the_same_cost(counted_bcrypt):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import threading
@@ -11,7 +12,7 @@ import pytest
 
 from ..support.captures import fixture_path
 from ..support.exporter_process import Exporter, wait_for
-from ..support.http_client import client_context, closed_by_peer, connect, request
+from ..support.http_client import client_context, closed_by_peer, connect, read_response, request
 from ..support.tls_certs import make_certificates
 
 CAPTURE = f"file://{fixture_path('hist_mono_tempo_linky__pyteleinfo_captured_frames.tic')}?pace=fast&loop=1"
@@ -50,15 +51,31 @@ def test_the_read_timeout_flag_closes_idle_connections():
         assert closed_by_peer(sock)
 
 
-def test_the_cap_holds_with_more_idle_clients_than_it_allows():
+def connect_from(address: str, port: int, timeout: float = 10.0) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    sock.bind((address, 0))
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def test_the_cap_holds_with_more_idle_clients_than_it_allows_and_lets_another_address_in():
     with Exporter("--tic.source", CAPTURE, "--web.max-connections", "4") as exporter:
-        idle = [socket.create_connection(("127.0.0.1", exporter.port), timeout=10) for _ in range(20)]
+        crowd = [socket.create_connection(("127.0.0.1", exporter.port), timeout=10) for _ in range(20)]
         try:
-            # Each new connection pushed out the one idle the longest; the scrape's pushed out one more.
-            assert exporter.get("/metrics")[0] == 200
-            assert all(closed_by_peer(sock) for sock in idle[:17])
+            # A scraper from another address makes room, however fresh the crowd's connections are.
+            with connect_from("127.0.0.2", exporter.port) as sock:
+                # Another Accept each time: the server reuses a rendering for the same headers for up to a second.
+                status, _, body = request(sock, headers={"Connection": "close", "Accept": f"text/plain; n={time.monotonic()}"})
+            assert status == 200
+            counts = {name: float(value) for name, value in re.findall(
+                r"^linky_exporter_http_(connections_refused_total|idle_connections_closed_total) (\S+)$", body.decode(), re.M)}
+            # Each of the crowd's 16 newcomers was refused (its equals were fresh) or pushed out
+            # one that had waited a second; the scraper pushed out one more.
+            assert counts["connections_refused_total"] + counts["idle_connections_closed_total"] == 17, counts
+            assert counts["idle_connections_closed_total"] >= 1
         finally:
-            for sock in idle:
+            for sock in crowd:
                 sock.close()
 
 
@@ -130,3 +147,33 @@ def test_sigterm_is_not_held_up_by_idle_tls_clients(tls_web_config):
         finally:
             for sock in [*idle, half]:
                 sock.close()
+
+
+def test_sigterm_drops_half_a_request_at_once_and_finishes_the_one_being_answered(tmp_path):
+    import base64
+
+    import bcrypt
+
+    from linky_exporter.web.http_server import SHUTDOWN_GRACE_S
+
+    # A costly hash: the right password's first check keeps its request being answered for a while.
+    hashed = bcrypt.hashpw(b"right", bcrypt.gensalt(11)).decode()
+    config = tmp_path / "web.yml"
+    config.write_text(f"basic_auth_users:\n  prometheus: '{hashed}'\n")
+    with Exporter("--tic.source", CAPTURE, "--web.config.file", str(config)) as exporter:
+        half = socket.create_connection(("127.0.0.1", exporter.port), timeout=10)
+        half.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")  # and nothing more
+        scrape = connect(exporter.port)
+        try:
+            scrape.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic "
+                           + base64.b64encode(b"prometheus:right") + b"\r\n\r\n")
+            exporter.process.send_signal(signal.SIGTERM)
+            # Before, the half request held the exit for the whole grace.
+            assert exporter.process.wait(timeout=SHUTDOWN_GRACE_S) == 0
+            status, headers, body = read_response(scrape)
+            assert status == 200 and headers["connection"] == "close" and b"linky_exporter_build_info" in body
+            assert closed_by_peer(half)
+        finally:
+            half.close()
+            scrape.close()
+    assert "still being answered" not in exporter.log()

@@ -1,15 +1,21 @@
-"""The HTTP server itself, in this process, on real sockets and real TLS: deadlines, the cap, shutdown."""
+"""The HTTP server itself, in this process, on real sockets and real TLS: deadlines, admission, shutdown."""
 
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 import threading
 import time
 from pathlib import Path
 
+import bcrypt
 import pytest
 
+from linky_exporter.web import connections as connections_module
+from linky_exporter.web import password_checks
+from linky_exporter.web.connections import BUSY, CHECKING, IDLE, READING, WRITING, Connection, ConnectionTable
+from linky_exporter.web.counts import HttpCounts
 from linky_exporter.web.http_protocol import Request
 from linky_exporter.web.http_server import HttpServer
 from linky_exporter.web.server_config import WebConfig, load_web_config
@@ -39,6 +45,49 @@ class Serving:
 
     def __exit__(self, *exc) -> None:
         self.server.stop(1.0)
+
+
+def connect_from(address: str, port: int, timeout: float = 10.0) -> socket.socket:
+    """A connection from another loopback address (127.0.0.2, ...): another client, as admission sees it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    sock.bind((address, 0))
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def auth_config(folder: Path, password: str = "right") -> WebConfig:
+    path = folder / "web-auth.yml"
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
+    path.write_text(f"basic_auth_users:\n  prometheus: '{hashed}'\n")
+    return load_web_config(path)
+
+
+def read_pipelined(sock: socket.socket, heads_only: list[bool]) -> list[tuple[int, dict[str, str], bytes]]:
+    """One response per entry of ``heads_only`` (True: the answer to a HEAD), split by Content-Length."""
+    data, responses = b"", []
+    for head_only in heads_only:
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"closed before a whole response head: {data!r}")
+            data += chunk
+        head, _, data = data.partition(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
+        length = 0 if head_only else int(headers.get("content-length", "0"))
+        while len(data) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed in the middle of a response body")
+            data += chunk
+        responses.append((int(status_line.split()[1]), headers, data[:length]))
+        data = data[length:]
+    return responses
 
 
 def tls_config(certs, folder: Path, extra: str = "") -> WebConfig:
@@ -105,9 +154,12 @@ def test_keep_alive_head_and_methods():
     [
         (b"GARBAGE\r\n\r\n", 400),
         (b"GET /metrics HTTP/2.0\r\n\r\n", 505),
-        (b"GET /metrics HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
         (b"GET /metrics HTTP/1.1\r\nBad header\r\n\r\n", 400),
-        (b"GET /metrics HTTP/1.1\r\n" + b"X: " + b"a" * 20000 + b"\r\n\r\n", 431),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\n" + b"X: " + b"a" * 20000 + b"\r\n\r\n", 431),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413),
+        (b"GET /metrics HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417),
+        (b"GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400),
     ],
 )
 def test_bad_requests_get_a_status_and_a_closed_connection(raw, status):
@@ -126,15 +178,139 @@ def test_http_1_0_is_answered_in_http_1_0_and_closed():
         assert data.startswith(b"HTTP/1.0 200 OK\r\n") and data.endswith(b"hello /\n")
 
 
-def test_the_cap_pushes_out_the_connection_idle_the_longest():
+def test_a_crowd_from_one_address_makes_room_for_another_address():
     with Serving(max_connections=3) as server:
-        idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(3)]
+        crowd = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(3)]
         wait_for(lambda: server.connection_count() == 3, what="3 connections held")
+        with connect_from("127.0.0.2", server.port) as sock:  # however fresh the crowd's connections
+            assert request(sock)[0] == 200
+        assert closed_by_peer(crowd[0])  # the crowd's that had waited the longest made room
+        assert server.connection_count() <= 3
+        for sock in crowd:
+            sock.close()
+
+
+def test_newcomers_from_the_same_address_replace_its_connections_at_a_bounded_pace(monkeypatch):
+    monkeypatch.setattr(connections_module, "SETTLE_S", 3600.0)  # no token back, no connection settled, in the test
+    with Serving(max_connections=2) as server:
+        held = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(2)]
+        wait_for(lambda: server.connection_count() == 2, what="2 connections held")
+        # As many replacements as the table holds at once: a scraper among idle clients gets in.
+        for _ in range(2):
+            with connect(server.port) as sock:
+                assert request(sock, headers={"Connection": "close"})[0] == 200
+                wait_for(lambda: server.connection_count() == 1, what="the scraper's connection closed")
+            held.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+            wait_for(lambda: server.connection_count() == 2, what="2 connections held again")
+        assert server.counts.pushed_out == 2 and all(closed_by_peer(sock) for sock in held[:2])
+        refused = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        assert closed_by_peer(refused)  # no replacement left, and its equals have not waited SETTLE_S
+        assert server.counts.refused == 1
+        monkeypatch.setattr(connections_module, "SETTLE_S", 0.0)
         with connect(server.port) as sock:
             assert request(sock)[0] == 200
-        assert closed_by_peer(idle[0])  # the oldest made room
-        assert server.connection_count() <= 3
-        for sock in idle:
+        assert server.counts.pushed_out == 3
+        for sock in [*held, refused]:
+            sock.close()
+
+
+def test_an_authenticated_connection_is_never_pushed_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(connections_module, "SETTLE_S", 0.0)
+    with Serving(web_config=auth_config(tmp_path), max_connections=2) as server:
+        trusted = connect_from("127.0.0.2", server.port)
+        assert request(trusted, headers=basic("prometheus", "right"))[0] == 200  # now idle, keep-alive
+        untrusted = connect_from("127.0.0.3", server.port)
+        assert request(untrusted, headers=basic("prometheus", "wrong"))[0] == 401
+        newcomers = [connect_from(f"127.0.0.{4 + i}", server.port) for i in range(3)]
+        assert closed_by_peer(untrusted)  # the first newcomer took its place; each next one the one before
+        assert all(closed_by_peer(sock) for sock in newcomers[:2])
+        assert request(trusted, path="/still", headers=basic("prometheus", "right"))[2] == b"hello /still\n"
+        for sock in [trusted, untrusted, *newcomers]:
+            sock.close()
+
+
+def test_a_client_that_reads_no_response_makes_room():
+    def big(request: Request):
+        return 200, [("Content-Type", "text/plain")], b"x" * 1_000_000
+
+    with Serving(big, max_connections=2) as server:
+        stuck = [connect(server.port) for _ in range(2)]
+        for sock in stuck:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 4)  # pipelined, never read
+        wait_for(lambda: [c.state for c in server.connections.all()] == [WRITING, WRITING], what="the responses stuck")
+        with connect_from("127.0.0.2", server.port) as sock:
+            assert request(sock)[0] == 200
+        assert server.counts.pushed_out == 1  # one of the stuck connections made room
+        for sock in stuck:
+            sock.close()
+
+
+def test_pipelined_requests_are_answered_in_order():
+    with Serving() as server, connect(server.port) as sock:
+        sock.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+                     b"GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert [body for _, _, body in read_pipelined(sock, [False] * 3)] == [b"hello /a\n", b"hello /b\n", b"hello /c\n"]
+        assert closed_by_peer(sock)  # what came after Connection: close is not answered
+
+
+@pytest.fixture
+def held_bcrypt(monkeypatch):
+    """bcrypt.checkpw held until released, recording the passwords in the order they are checked."""
+    real = bcrypt.checkpw
+    checked: list[bytes] = []
+    release = threading.Event()
+
+    def checkpw(password: bytes, hashed_password: bytes) -> bool:
+        checked.append(password)
+        release.wait(30)
+        return real(password, hashed_password)
+
+    monkeypatch.setattr(bcrypt, "checkpw", checkpw)
+    yield checked, release
+    release.set()
+
+
+def test_password_checks_queue_in_turn_per_address_and_answer_at_once_when_full(tmp_path, held_bcrypt, monkeypatch):
+    checked, release = held_bcrypt
+    monkeypatch.setattr(password_checks, "QUEUED", 4)
+    with Serving(web_config=auth_config(tmp_path)) as server:
+        def send(address: str, password: str) -> socket.socket:
+            sock = connect_from(address, server.port)
+            lines = [f"GET /{password} HTTP/1.1", "Host: x", *(f"{k}: {v}" for k, v in basic("prometheus", password).items())]
+            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+            return sock
+
+        first = send("127.0.0.1", "a1")
+        wait_for(lambda: checked == [b"a1"], what="the first check running")
+        queued = [send("127.0.0.1", "a2"), send("127.0.0.2", "right"), send("127.0.0.3", "c1")]
+        wait_for(lambda: len(server.answerer.checks) == 4, what="4 checks queued")
+        assert [c.state for c in server.connections.all()].count(CHECKING) == 4
+        over_share = send("127.0.0.1", "a3")  # 127.0.0.1 has its 2 checks under way
+        status, headers, _ = read_response(over_share)
+        assert status == 429 and headers["retry-after"] == "1" and headers["connection"] == "close"
+        full = send("127.0.0.4", "d1")  # 4 checks under way in all
+        status, headers, _ = read_response(full)
+        assert status == 503 and headers["retry-after"] == "1"
+        release.set()
+        assert [read_response(sock)[0] for sock in [first, *queued]] == [401, 401, 200, 401]
+        assert checked == [b"a1", b"right", b"c1", b"a2"]  # in turn: 127.0.0.1's second waited for the others
+        assert server.counts.responses() == {200: 1, 401: 3, 429: 1, 503: 1}
+        for sock in [first, *queued, over_share, full]:
+            sock.close()
+
+
+def test_the_same_credentials_are_checked_once_however_many_wait(tmp_path, held_bcrypt):
+    checked, release = held_bcrypt
+    with Serving(web_config=auth_config(tmp_path)) as server:
+        socks = [connect_from(f"127.0.0.{1 + i}", server.port) for i in range(3)]
+        for sock in socks:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nAuthorization: " + basic("prometheus", "right")["Authorization"].encode() + b"\r\n\r\n")
+        wait_for(lambda: checked == [b"right"] and len(server.answerer.checks) == 1
+                 and [c.state for c in server.connections.all()].count(CHECKING) == 3, what="3 requests on one check")
+        release.set()
+        assert [read_response(sock)[0] for sock in socks] == [200, 200, 200]
+        assert checked == [b"right"]
+        for sock in socks:
             sock.close()
 
 
@@ -264,30 +440,74 @@ def test_tls_versions_and_curve_are_enforced(certs, tmp_path):
             assert sock.version() == "TLSv1.3" and request(sock)[0] == 200
 
 
-def test_the_connection_table_pushes_out_by_the_start_of_the_wait():
-    from linky_exporter.web.connections import BUSY, IDLE, READING, Connection, ConnectionTable
-    from linky_exporter.web.counts import HttpCounts
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
 
-    pairs = [socket.socketpair() for _ in range(5)]
-    try:
-        counts = HttpCounts()
-        table = ConnectionTable(3, counts)
-        a, b, c, d, e = (Connection(left) for left, _ in pairs)
-        assert table.admit(a) and table.admit(b) and table.admit(c)
-        table.set_state(a, BUSY)
-        table.set_state(a, IDLE)  # a's new wait began last
-        table.set_state(b, READING)  # b keeps its place: half a request is no reason to stay
-        assert table.admit(d)  # pushes out b, idle the longest
-        assert b.dropped and not c.dropped and len(table) == 3
-        for connection in (a, c, d):
-            table.set_state(connection, BUSY)
-        assert not table.admit(e)  # all busy: refused
-        assert len(table) == 3 and table.idle_count() == 0
-        assert (counts.held, counts.pushed_out, counts.refused) == (3, 1, 1)
-    finally:
-        for left, right in pairs:
-            left.close()
-            right.close()
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def table_of_3():
+    pairs = [socket.socketpair() for _ in range(12)]
+    clock = Clock()
+    counts = HttpCounts()
+    table = ConnectionTable(3, counts, clock)
+    yield table, clock, counts, iter(left for left, _ in pairs)
+    for left, right in pairs:
+        left.close()
+        right.close()
+
+
+def test_the_table_makes_room_from_the_address_holding_the_most(table_of_3):
+    table, clock, counts, socks = table_of_3
+    a1, a2, b1 = Connection(next(socks), "A"), Connection(next(socks), "A"), Connection(next(socks), "B")
+    assert table.admit(a1) and table.admit(a2) and table.admit(b1)
+    c1 = Connection(next(socks), "C")
+    assert table.admit(c1)  # A holds 2, more than C would: A's longest wait goes, however fresh
+    assert a1.dropped and not a2.dropped and not b1.dropped
+    assert (table.held_by("A"), table.held_by("B"), table.held_by("C")) == (1, 1, 1)
+    # Everyone holds 1, as a newcomer would: the longest wait among equals goes, 3 at once at most
+    # (the table's size) before they have waited SETTLE_S.
+    for name, pushed in (("D", a2), ("E", b1), ("F", c1)):
+        assert table.admit(Connection(next(socks), name)) and pushed.dropped
+    assert not table.admit(Connection(next(socks), "G"))
+    clock.now += connections_module.SETTLE_S
+    assert table.admit(Connection(next(socks), "H"))
+    assert (counts.held, counts.pushed_out, counts.refused) == (3, 5, 1)
+
+
+def test_the_table_orders_waits_by_their_start_and_never_pushes_out_trusted(table_of_3):
+    table, clock, counts, socks = table_of_3
+    a, b, c = (Connection(next(socks), "A") for _ in range(3))
+    assert table.admit(a) and table.admit(b) and table.admit(c)
+    clock.now += 10
+    table.set_state(a, BUSY)
+    table.set_state(a, IDLE)  # a's new wait began last
+    table.set_state(b, READING)  # b keeps its place: half a request is no reason to stay
+    assert table.admit(d := Connection(next(socks), "A"))  # pushes out b, waiting the longest
+    assert b.dropped and not c.dropped and len(table) == 3
+    table.set_state(c, BUSY)  # being answered
+    table.trust(d)  # has authenticated
+    table.set_state(a, CHECKING)  # its password waits for bcrypt: a wait like any other
+    clock.now += 10
+    assert table.admit(e := Connection(next(socks), "A"))
+    assert a.dropped and not c.dropped and not d.dropped
+    table.set_state(e, WRITING)  # its client reads no response
+    clock.now += 10
+    assert table.admit(f := Connection(next(socks), "A"))
+    assert e.dropped and table.idle_count() == 1  # f, new; c busy, d trusted
+    table.set_state(f, BUSY)
+    clock.now += 10
+    assert not table.admit(Connection(next(socks), "A"))  # all busy or trusted: its equals keep theirs
+    table.set_state(d, IDLE)
+    assert table.idle_count() == 0  # trusted for good
+    assert table.admit(b := Connection(next(socks), "B"))  # A holds more than B would: one of its busy ones goes
+    assert (c.dropped or f.dropped) and not d.dropped
+    assert table.admit(Connection(next(socks), "B"))  # A holds as many as B would: B's own wait goes
+    assert b.dropped and not d.dropped
+    assert (counts.held, counts.pushed_out, counts.refused) == (3, 5, 1)
 
 
 def test_responses_are_counted_by_status_for_the_metrics():
