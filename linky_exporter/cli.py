@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from . import __version__
 
-COMMANDS = ("serve", "decode", "probe", "record", "simulate")
+COMMANDS = ("serve", "decode", "probe", "record", "simulate", "report")
 
 
 class _Parser(argparse.ArgumentParser):
