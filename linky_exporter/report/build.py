@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .calendars import Colour, TempoCalendar
+from .calendars import Colour
 from .contracts import INDEX_CLASSES, KINDS, NAMES, TimeRules, kind_of_option, time_classifier
 from .gaps import Gap
 from .headroom import Headroom, headroom
@@ -42,7 +42,7 @@ class Consumption:
 @dataclass(frozen=True)
 class TempoDays:
     colours: dict[date, Colour]  # every Tempo day of the period that has one
-    sources: dict[str, int]  # "meter" | "file" | "rte" -> days
+    sources: dict[str, int]  # "meter", the calendar file's path, "rte" -> days of the period it coloured
     uncoloured: tuple[date, ...]  # days of the period without a colour from any source
 
 
@@ -73,6 +73,7 @@ class MeterReport:
     notes: list[str] = field(default_factory=list)
     queries: int = 0
     query_seconds: float = 0.0
+    fetch_seconds: float = 0.0
 
     @property
     def total_kwh(self) -> float:
@@ -149,8 +150,7 @@ def _consumption(slots: Sequence[Slot], key) -> list[Consumption]:
 
 
 def meter_report(history: MeterHistory, slots: list[Slot], kinds: list[str | None], rules: TimeRules,
-                 prices: Prices | None, *, daily: bool = False, tempo_sources: TempoCalendar | None = None,
-                 offpeak_given: bool = False) -> MeterReport:
+                 prices: Prices | None, *, daily: bool = False, offpeak_given: bool = False) -> MeterReport:
     notes: list[str] = []
     measured = [s for s in slots if s.state != MISSING]
     data_start = measured[0].start if measured else None
@@ -190,10 +190,9 @@ def meter_report(history: MeterHistory, slots: list[Slot], kinds: list[str | Non
     tempo = None
     if "tempo" in used or (prices and "tempo" in prices.contracts):
         calendar = rules.tempo
-        period_days = [d for d in tempo_days(data_start, data_end)] if data_start is not None else []
+        period_days = tempo_days(data_start, data_end) if data_start is not None else []
         tempo = TempoDays({d: calendar.colours[d] for d in period_days if d in calendar.colours},
-                          dict((tempo_sources or calendar).sources),
-                          tuple(d for d in period_days if d not in calendar.colours))
+                          calendar.sources(period_days), tuple(d for d in period_days if d not in calendar.colours))
     ejp = sorted(d for d in rules.ejp_days if data_start is not None and data_start <= midnight(d) < data_end) \
         if rules.ejp_days is not None else None
     current_prices = prices.contracts.get(contract) if prices and contract else None
@@ -204,7 +203,7 @@ def meter_report(history: MeterHistory, slots: list[Slot], kinds: list[str | Non
         contract, history.index_names, history.producer,
         _consumption(slots, month_of), _consumption(slots, lambda t: day_of(t).isoformat()) if daily else None,
         ranked(costs), current, not_priced, tempo, ejp, room, history.gaps, slots, prices, notes + history.notes,
-        history.queries, history.query_seconds,
+        history.queries, history.query_seconds, history.fetch_seconds,
     )  # fmt: skip
 
 

@@ -47,8 +47,7 @@ class CalendarError(ValueError):
 @dataclass(frozen=True)
 class TempoCalendar:
     colours: Mapping[date, Colour] = field(default_factory=dict)
-    #: where the colours came from: source name -> number of days it gave
-    sources: Mapping[str, int] = field(default_factory=dict)
+    origins: Mapping[date, str] = field(default_factory=dict)  # where each day's colour came from
 
     def colour(self, day: date) -> Colour | None:
         return self.colours.get(day)
@@ -58,9 +57,15 @@ class TempoCalendar:
         added = {day: colour for day, colour in other.items() if day not in self.colours}
         if not added:
             return self
-        sources = dict(self.sources)
-        sources[source] = sources.get(source, 0) + len(added)
-        return TempoCalendar({**self.colours, **added}, sources)
+        return TempoCalendar({**self.colours, **added}, {**self.origins, **dict.fromkeys(added, source)})
+
+    def sources(self, days: Iterable[date]) -> dict[str, int]:
+        """How many of ``days`` each source coloured."""
+        counts: dict[str, int] = {}
+        for day in days:
+            if day in self.origins:
+                counts[self.origins[day]] = counts.get(self.origins[day], 0) + 1
+        return counts
 
 
 def parse_date(text: str) -> date:

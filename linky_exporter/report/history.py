@@ -15,6 +15,7 @@ matchers (``--match``), and reads only what the exporter writes (docs/metrics.md
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -66,7 +67,8 @@ class MeterHistory:
     cutoff_va: float | None
     producer: bool = False
     queries: int = 0
-    query_seconds: float = 0.0
+    query_seconds: float = 0.0  # the store's answers, summed (requests run four at a time)
+    fetch_seconds: float = 0.0  # from the first request to the last answer
     notes: list[str] = field(default_factory=list)
 
     def daily_peaks(self) -> dict[date, float]:
@@ -103,7 +105,7 @@ def meters(api: PrometheusApi, match: str, start: int, end: int) -> list[str]:
 
 def fetch(api: PrometheusApi, meter: str, match: str, start: int, end: int, minutes: frozenset[int]) -> MeterHistory:
     sel = lambda metric, **labels: selector(metric, meter, match, **labels)  # noqa: E731
-    requests, seconds = api.requests, api.seconds
+    requests, seconds, started = api.requests, api.seconds, time.monotonic()
 
     # 1. samples per half-hour: the scrape interval, where data begins and ends, where gaps may be
     half_hours = list(range(start + HALF_HOUR_S, end + 1, HALF_HOUR_S))
@@ -169,6 +171,7 @@ def fetch(api: PrometheusApi, meter: str, match: str, start: int, end: int, minu
         meter, start, end, edges, imported, exported, gaps, interval, present[0] - HALF_HOUR_S, present[-1],
         options, names, serials, hourly, minute_peaks, reference, cutoff, producer=bool(exported),
         queries=api.requests - requests, query_seconds=api.seconds - seconds,
+        fetch_seconds=time.monotonic() - started,
     )  # fmt: skip
 
 

@@ -95,7 +95,8 @@ def meter_document(report: MeterReport) -> dict[str, Any]:
         "gaps": [{"from": isoformat(g.start), "to": isoformat(g.end), "seconds": g.seconds,
                   "kwh": None if g.energy_wh is None else g.energy_wh / 1000} for g in report.gaps],
         "notes": report.notes,
-        "store": {"queries": report.queries, "seconds": report.query_seconds},
+        "store": {"queries": report.queries, "answer_seconds": report.query_seconds,
+                  "fetch_seconds": report.fetch_seconds},
     }
 
 

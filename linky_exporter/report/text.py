@@ -146,7 +146,9 @@ def _headroom(report: MeterReport) -> list[str]:
     else:
         saving = ""
         if room.yearly_saving is not None and room.smallest_safe_kva != room.subscribed_kva:
-            saving = f": {room.yearly_saving:.2f} EUR a year {'less' if room.yearly_saving >= 0 else 'more'}"
+            saving = f": {abs(room.yearly_saving):.2f} EUR a year {'less' if room.yearly_saving >= 0 else 'more'}"
+        elif room.subscribed_kva and room.smallest_safe_kva > room.subscribed_kva:
+            saving = f", above yours: {room.subscribed_kva} kVA was exceeded on {room.powers[-1].days_above} day(s)"
         lines.append(f"  smallest standard power never exceeded: {room.smallest_safe_kva} kVA{saving}")
     return lines
 

@@ -53,7 +53,8 @@ def test_a_calendar_keeps_what_it_has_and_counts_its_sources():
     calendar = TempoCalendar().merged({date(2025, 1, 14): Colour.RED}, "meter")
     merged = calendar.merged({date(2025, 1, 14): Colour.BLUE, date(2025, 1, 15): Colour.WHITE}, "rte")
     assert merged.colours == {date(2025, 1, 14): Colour.RED, date(2025, 1, 15): Colour.WHITE}
-    assert merged.sources == {"meter": 1, "rte": 1}
+    assert merged.sources([date(2025, 1, 14), date(2025, 1, 15), date(2025, 1, 16)]) == {"meter": 1, "rte": 1}
+    assert merged.sources([date(2025, 1, 15)]) == {"rte": 1}
     assert tempo_seasons([date(2025, 1, 14), date(2025, 9, 1)]) == ["2024-2025", "2025-2026"]
     assert tempo_seasons([date(2025, 7, 14)]) == ["2024-2025", "2025-2026"]
 
