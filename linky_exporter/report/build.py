@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .calendars import Colour
-from .contracts import INDEX_CLASSES, KINDS, NAMES, TimeRules, kind_of_option, time_classifier
+from .contracts import INDEX_CLASSES, KINDS, NAMES, TimeRules, index_names, kind_of_option, time_classifier
 from .gaps import Gap
 from .headroom import Headroom, headroom
 from .history import MeterHistory
@@ -200,7 +200,7 @@ def meter_report(history: MeterHistory, slots: list[Slot], kinds: list[str | Non
                     current_prices.subscription_per_day if current_prices else None)
     return MeterReport(
         history.meter, history.serials, history.start, history.end, data_start, data_end, history.interval, option,
-        contract, history.index_names, history.producer,
+        contract, {**index_names(contract), **history.index_names}, history.producer,
         _consumption(slots, month_of), _consumption(slots, lambda t: day_of(t).isoformat()) if daily else None,
         ranked(costs), current, not_priced, tempo, ejp, room, history.gaps, slots, prices, notes + history.notes,
         history.queries, history.query_seconds, history.fetch_seconds,

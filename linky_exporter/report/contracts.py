@@ -19,6 +19,7 @@ from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..tic.tariffs import HISTORIQUE_OPTIONS
 from .calendars import TempoCalendar
 from .localtime import day_of, minute_of_day, tempo_day_of
 from .schedules import Schedule, parse_schedule
@@ -39,6 +40,16 @@ INDEX_CLASSES: dict[str, dict[int, str]] = {
 }
 TEMPO_OFFPEAK = "22:00-06:00"
 EJP_PEAK_START_MIN, EJP_PEAK_END_MIN = 7 * 60, 1 * 60  # 07:00 to 01:00 the next day
+
+
+def index_names(kind: str | None) -> dict[int, str]:
+    """The names of a contract's supplier indexes as EDF's meters give them (historique's), for
+    indexes whose name the store does not hold (standard mode learns a name from LTARF only
+    while the index runs)."""
+    option = {"base": "BAS", "hc": "HC.", "ejp": "EJP", "tempo": "BBR"}.get(kind or "")
+    if option is None:
+        return {}
+    return {index.number: index.name for index in HISTORIQUE_OPTIONS[option][1].values()}
 
 
 def kind_of_option(option: str | None) -> str | None:

@@ -10,7 +10,7 @@ matchers (``--match``), and reads only what the exporter writes (docs/metrics.md
 * each hour's tariff option (the meter's contract over time), largest apparent power and
   daily maxima (the meter's own, today and yesterday);
 * each minute whose largest apparent power exceeded 3 kVA (the lowest standard power);
-* the index names, the subscribed and cut-off powers at the end.
+* the index names, the subscribed and cut-off powers on the last day with data.
 """
 
 from __future__ import annotations
@@ -158,15 +158,17 @@ def fetch(api: PrometheusApi, meter: str, match: str, start: int, end: int, minu
                             start + 60, end, 60)
     minute_peaks = {round(t): v for s in above for t, v in s.points}
 
-    # 6. at the end: names, serials, subscribed and cut-off powers
-    span = f"[{end - start}s]"
+    # 6. on the last day with data: names (the exporter keeps serving every name it learnt), the
+    # subscribed and cut-off powers
+    last = present[-1]
+    span = window(86400)
     names = {}
-    for series in api.query(f'last_over_time({sel("linky_tariff_index_info", register="supplier")}{span})', end):
+    for series in api.query(f'last_over_time({sel("linky_tariff_index_info", register="supplier")}{span})', last):
         if series.labels.get("index", "").isdigit():
             names[int(series.labels["index"])] = series.labels.get("name", "")
     serials = sorted({s.labels.get("serial", "") for s in counted} - {""})
-    reference = _last(api, f"last_over_time({sel('linky_reference_power_volt_amperes')}{span})", end)
-    cutoff = _last(api, f"last_over_time({sel('linky_cutoff_power_volt_amperes')}{span})", end)
+    reference = _last(api, f"last_over_time({sel('linky_reference_power_volt_amperes')}{span})", last)
+    cutoff = _last(api, f"last_over_time({sel('linky_cutoff_power_volt_amperes')}{span})", last)
     return MeterHistory(
         meter, start, end, edges, imported, exported, gaps, interval, present[0] - HALF_HOUR_S, present[-1],
         options, names, serials, hourly, minute_peaks, reference, cutoff, producer=bool(exported),

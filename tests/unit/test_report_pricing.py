@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from linky_exporter.report.calendars import Colour, TempoCalendar
-from linky_exporter.report.contracts import TimeRules, edges, kind_of_option, time_classifier
+from linky_exporter.report.contracts import TimeRules, edges, index_names, kind_of_option, time_classifier
 from linky_exporter.report.headroom import headroom
 from linky_exporter.report.ledger import MISSING, SPREAD, Slot
 from linky_exporter.report.localtime import midnight
@@ -31,6 +31,12 @@ def at(hhmm: str, day: date = DAY) -> int:
 ])
 def test_the_meters_option_names_its_contract(option, kind):
     assert kind_of_option(option) == kind
+
+
+def test_indexes_the_store_has_not_named_get_edfs_names():
+    assert index_names("tempo")[6] == "HP ROUGE" and index_names("hc") == {
+        1: "HEURES CREUSES", 2: "HEURES PLEINES"}
+    assert index_names(None) == {}
 
 
 def test_classes_by_time():
