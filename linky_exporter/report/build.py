@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .calendars import Colour
-from .contracts import INDEX_CLASSES, KINDS, NAMES, TimeRules, index_names, kind_of_option, time_classifier
+from .contracts import (EJP_PEAK_START_MIN, INDEX_CLASSES, KINDS, NAMES, TimeRules, index_names, kind_of_option,
+                        time_classifier)
 from .gaps import Gap
 from .headroom import Headroom, headroom
 from .history import MeterHistory
 from .ledger import MEASURED, MISSING, SPREAD, Slot, build_ledger
-from .localtime import day_lengths, day_of, midnight, month_of, tempo_day_of
+from .localtime import day_lengths, day_of, midnight, minute_of_day, month_of, tempo_day_of
 from .prices import Prices
 from .pricing import ContractCost, price_contract, ranked
 
@@ -113,11 +114,11 @@ def meter_tempo_colours(slots: Sequence[Slot], kinds: Sequence[str | None]) -> d
 
 
 def meter_ejp_days(slots: Sequence[Slot], kinds: Sequence[str | None]) -> set[date]:
-    """Mobile-peak days as the meter counted them: energy on the peak index (2) between 07:00 and
-    midnight, when the meter was on EJP."""
+    """Mobile-peak days as the meter counted them: energy on the peak index (2) from 07:00 to
+    midnight, when the meter was on EJP (the peak's hour after midnight is the day before's)."""
     return {day_of(slot.start) for slot, kind in zip(slots, kinds)
             if kind == "ejp" and slot.state == MEASURED and slot.wh.get(2, 0) > 0
-            and slot.start - midnight(day_of(slot.start)) >= 7 * HOUR + HOUR}
+            and minute_of_day(slot.start) >= EJP_PEAK_START_MIN}
 
 
 def tempo_days(start: int, end: int) -> list[date]:

@@ -56,8 +56,6 @@ class MeterHistory:
     exported: list[SeriesReadings]
     gaps: list[Gap]
     interval: float  # seconds between samples, estimated
-    first_sample: int | None  # the first and last half-hour with data, within the period
-    last_sample: int | None
     options: dict[int, str]  # hour end (Unix s) -> the meter's tariff option during that hour
     index_names: dict[int, str]
     serials: list[str]
@@ -170,8 +168,7 @@ def fetch(api: PrometheusApi, meter: str, match: str, start: int, end: int, minu
     reference = _last(api, f"last_over_time({sel('linky_reference_power_volt_amperes')}{span})", last)
     cutoff = _last(api, f"last_over_time({sel('linky_cutoff_power_volt_amperes')}{span})", last)
     return MeterHistory(
-        meter, start, end, edges, imported, exported, gaps, interval, present[0] - HALF_HOUR_S, present[-1],
-        options, names, serials, hourly, minute_peaks, reference, cutoff, producer=bool(exported),
+        meter, start, end, edges, imported, exported, gaps, interval, options, names, serials, hourly, minute_peaks, reference, cutoff, producer=bool(exported),
         queries=api.requests - requests, query_seconds=api.seconds - seconds,
         fetch_seconds=time.monotonic() - started,
     )  # fmt: skip
