@@ -160,12 +160,11 @@ def _run(args: argparse.Namespace) -> int:
         calendar = calendar.merged(file_colours, str(args.tempo_calendar))
         wanted = build.days_without_colour(slots, kinds, calendar.colours)
         if wanted and prices and "tempo" in prices.contracts and rte_url:
-            seasons = [s for s in calendars.tempo_seasons(wanted) if s not in fetched]
-            if seasons:
+            for season in [s for s in calendars.tempo_seasons(wanted) if s not in fetched]:
                 try:
-                    for season in seasons:
-                        fetched[season] = rte.fetch_tempo(rte_url, [season], timeout)
-                except rte.RteError as error:
+                    fetched[season] = rte.fetch_tempo(rte_url, [season])
+                except rte.RteError as error:  # asked once per season, whatever the meters
+                    fetched[season] = {}
                     found.notes.append(f"{error}: the days without a colour stay so")
             for colours in fetched.values():
                 calendar = calendar.merged(colours, "rte")
