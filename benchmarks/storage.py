@@ -50,15 +50,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from prometheus_client import CollectorRegistry, ProcessCollector  # noqa: E402
+from prometheus_client import ProcessCollector  # noqa: E402
 
 from benchmarks import storage_prometheus, storage_victoriametrics  # noqa: E402
-from linky_exporter.exposition.collector import LinkyCollector  # noqa: E402
-from linky_exporter.meter import MeterState  # noqa: E402
 from linky_exporter.config.settings import Prices  # noqa: E402
 from linky_exporter.simulator import Transmitter, parse_url  # noqa: E402
-from linky_exporter.tic.framing import FrameDecoder, FrameResult  # noqa: E402
-from linky_exporter.tic.interpret import read_frame  # noqa: E402
+from tests.support.scraped_meter import ScrapedMeter  # noqa: E402
 
 INTERVALS = (5, 15, 60)
 # Scrape timestamp tolerance of Prometheus: its default, and the one docs/prometheus.md recommends.
@@ -79,20 +76,6 @@ PROFILES = {
 SECONDS_PER_YEAR = 365 * 86400
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def render(registry: CollectorRegistry, target: dict[str, str]) -> list[str]:
-    lines = []
-    for family in registry.collect():
-        for sample in family.samples:
-            labels = {**sample.labels, **target}
-            text = ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
-            lines.append(f"{sample.name}{{{text}}} {sample.value!r}")
-    return lines
-
-
 def aligned(last: float | None, interval: int, scraped_at: float, tolerance: float) -> float:
     """The timestamp Prometheus writes for a scrape (scrape.go: ScrapeTimestampTolerance)."""
     if last is not None and abs(scraped_at - (last + interval)) < tolerance:
@@ -104,12 +87,8 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
     """Write one OpenMetrics file per interval and tolerance (``run_name``); return {interval: (samples, series)}."""
     transmitter = Transmitter(parse_url(url))
     start_s = transmitter.meter.start_ms / 1000
-    state = MeterState("linky", 30.0, simulated=False)
-    now = [start_s]
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(LinkyCollector([state], clock=lambda: now[0], prices={"linky": prices}))
-    registry.register(ProcessCollector(registry=None))
     target = {"job": "linky", "instance": "linky-pi:9798"}
+    meter = ScrapedMeter("linky", target=target, prices={"linky": prices}, collectors=[ProcessCollector(registry=None)])
     runs = [(i, t) for i in INTERVALS for t in (*TOLERANCES, UNALIGNED)]
     files = {run: (outdir / f"{run_name(*run)}.om").open("w") for run in runs}
     last_ts: dict[tuple[int, float], float] = {}
@@ -120,17 +99,12 @@ def generate(url: str, prices: Prices, hours: float, outdir: Path) -> dict[int, 
     end_s = start_s + hours * 3600
     next_scrape = start_s + step
     emission = transmitter.next_emission()
-    state.record_connected(True)
     while next_scrape <= end_s:
         # frames fully received before the scrape
         while start_s + emission.end_us / 1e6 <= next_scrape:
-            received = start_s + emission.end_us / 1e6
-            frames = FrameDecoder(stats=state.decoder_stats).feed(emission.data)
-            pairs = [(f, read_frame(f) if f.result is FrameResult.VALID else None) for f in frames]
-            state.record_chunk(pairs, received, now=received)
+            meter.receive(emission.data, start_s + emission.end_us / 1e6)
             emission = transmitter.next_emission()
-        now[0] = next_scrape
-        exposition = render(registry, target)
+        exposition = meter.scrape(next_scrape)
         elapsed = round(next_scrape - start_s)
         for interval in INTERVALS:
             if elapsed % interval:

@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from . import __version__
 
-COMMANDS = ("serve", "decode", "probe", "record", "simulate", "deploy-files")
+COMMANDS = ("serve", "decode", "probe", "record", "simulate", "report", "deploy-files")
 
 
 class _Parser(argparse.ArgumentParser):

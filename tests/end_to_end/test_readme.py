@@ -26,18 +26,34 @@ def test_every_yaml_example_is_a_valid_configuration(tmp_path):
         load_settings({}, path)
 
 
-def test_every_flag_named_in_the_readme_exists():
-    help_text = subprocess.run(
-        [sys.executable, "-m", "linky_exporter.cli", "serve", "--help"], capture_output=True, text=True, check=True
+def _help(command: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "linky_exporter.cli", command, "--help"], capture_output=True, text=True, check=True
     ).stdout
-    for flag in set(re.findall(r"`(--[a-z][a-z.-]+)", README)):
+
+
+def _flags(text: str) -> set[str]:
+    return set(re.findall(r"`(--[a-z][a-z.-]+)", text))
+
+
+# The section of the README about `report`: its flags are report's, not serve's.
+REPORT_SECTION = re.search(r"\n## [^\n]*`report`\n.*?(?=\n## )", README, re.S).group()
+
+
+def test_every_flag_named_in_the_readme_exists():
+    help_text = _help("serve")
+    for flag in _flags(README.replace(REPORT_SECTION, "")):
         if flag in ("--pty", "--tcp", "--output", "--frames", "--fast", "--seconds", "--help"):
             continue  # flags of other subcommands, checked below
         assert flag in help_text, flag
+    report_help = _help("report")
+    assert len(_flags(REPORT_SECTION)) >= 8
+    for flag in _flags(REPORT_SECTION):
+        assert flag in report_help, flag
 
 
 def test_every_subcommand_named_in_the_readme_exists():
-    for command in set(re.findall(r"linky-exporter (decode|probe|record|simulate|serve)\b", README)):
+    for command in set(re.findall(r"linky-exporter (decode|probe|record|simulate|serve|report)\b", README)):
         result = subprocess.run([sys.executable, "-m", "linky_exporter.cli", command, "--help"], capture_output=True, text=True)
         assert result.returncode == 0, command
 

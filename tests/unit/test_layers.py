@@ -28,6 +28,7 @@ LAYERS = (
     "config",  # settings, their errors, the YAML file, flags, logging
     "web",  # HTTP transport, TLS, auth, limits
     "exposition",  # the collector and the web app
+    "report",  # the history report: contracts, prices, headroom, gaps (linky-exporter report)
     "commands",  # the subcommands
     "cli",  # the command line and ``python -m``
 )

@@ -21,6 +21,17 @@ DAY = "1d"
 THIS_MONTH, PREVIOUS_MONTH = {"timeFrom": "now/M"}, {"timeFrom": "now/M", "timeShift": "1M/M"}
 
 
+def _daily_peak() -> str:
+    """Each day's largest apparent power drawn: the meter's own maximum of the day (SMAXSN, a
+    running maximum that misses nothing between frames) where it sends one, else the largest
+    sample. The maximum is the day's LAST reading of it, not its largest: a scrape just after
+    midnight may still show the frame before it, the day before's maximum."""
+    today = sel("linky_apparent_power_max_volt_amperes", direction="import", day="today")
+    samples = sel("linky_apparent_power_volt_amperes", direction="import")
+    return (f"max by (meter) (last_over_time({today}{window(DAY)}))\n"
+            f"or\nmax by (meter) (max_over_time({samples}{window(DAY)}))")
+
+
 def _off_peak_share(window: str) -> str:
     energy = by_meter(f"increase({SUPPLIER}[{window}])")
     return (f"sum by (meter) ({energy} * on(meter, register, index) group_left() {OFF_PEAK_INFO})\n"
@@ -72,6 +83,21 @@ def build() -> dict:
                  unit="percentunit", no_value="no off-peak index", decimals=1,
                  description="Share of the energy drawn on indexes named HC/CREUSE, over the selected range. "
                              "Empty on BASE and EJP contracts."), 4, 4)
+
+    lay.row("Subscribed power")
+    lay.add(timeseries("Daily peak against the subscribed power", [
+        target(_daily_peak(), "{{meter}} daily peak", interval="1d"),
+        target(f'max by (meter) (last_over_time({sel("linky_reference_power_volt_amperes")}{window(DAY)}))',
+               "{{meter}} subscribed", interval="1d"),
+        target(f'max by (meter) (last_over_time({sel("linky_cutoff_power_volt_amperes")}{window(DAY)}))',
+               "{{meter}} cut-off", interval="1d"),
+    ], unit="voltamp", bars="after", legend_calcs=["max", "mean"], timeFrom="90d",
+        overrides=[override("byFrameRefID", ref, **{"custom.drawStyle": "line", "custom.fillOpacity": 0,
+                                                     "custom.lineWidth": 2}) for ref in ("B", "C")],
+        description="The largest apparent power (VA, what the breaker compares with its cut-off) of each day of the "
+                    "last 90, against the subscribed power (PREF) and the cut-off (PCOUP). Peaks far below the "
+                    "subscription every day: a lower power may do; `linky-exporter report` counts the minutes each "
+                    "lower standard power would have spent above its cut-off (docs/report.md)."), 24, 8)
 
     lay.row("Drawn and injected; comparisons")
     lay.add(timeseries("Drawn and injected per day", [
