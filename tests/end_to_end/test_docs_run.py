@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "README.fr.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(sh|bash|shell|console)([^\n]*)\n(.*?)^```", re.M | re.S)
 PATH_TOKEN = re.compile(r"(?<![\w./~-])((?:deploy|docs|scripts|tests|benchmarks|linky_exporter)/[\w./*{}-]*[\w*}])")
-COMMANDS = ("serve", "decode", "probe", "record", "simulate", "deploy-files")
+COMMANDS = ("serve", "decode", "probe", "record", "simulate", "report", "deploy-files")
 
 
 def blocks() -> list[tuple[str, str, bool]]:
