@@ -231,10 +231,19 @@ def test_an_authenticated_connection_is_never_pushed_out(tmp_path, monkeypatch):
 
 def test_a_client_that_reads_no_response_makes_room():
     def big(request: Request):
-        return 200, [("Content-Type", "text/plain")], b"x" * 1_000_000
+        return 200, [("Content-Type", "text/plain")], b"x" * 8_000_000
+
+    def never_reading(port: int) -> socket.socket:
+        # A small receive window, fixed before connecting (no autotuning): the kernel's
+        # buffers cannot swallow the responses, so the server really is stuck writing.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        return sock
 
     with Serving(big, max_connections=2) as server:
-        stuck = [connect(server.port) for _ in range(2)]
+        stuck = [never_reading(server.port) for _ in range(2)]
         for sock in stuck:
             sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 4)  # pipelined, never read
         wait_for(lambda: [c.state for c in server.connections.all()] == [WRITING, WRITING], what="the responses stuck")
