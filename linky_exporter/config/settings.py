@@ -104,7 +104,7 @@ class WebSettings(_Section):
         ge=0,
         le=1_000_000,
         description="connections held at most; when full, a new one makes room from the address holding the most, "
-        "never from an authenticated or busy connection (default: 64, 0: no limit)",
+        "never from an authenticated connection (default: 64, 0: no limit)",
         json_schema_extra={"metavar": "N"},
     )
     read_timeout: float = Field(
