@@ -156,7 +156,7 @@ def test_keep_alive_and_pipelining_on_the_real_command(exporter):  # /-/healthy:
     ],
 )
 def test_gzip_is_sent_only_when_accepted(exporter, accept_encoding, compressed):
-    lines = [f"GET /metrics HTTP/1.1", "Host: x", "Connection: close", f"Accept: text/plain; n={time.monotonic()}"]
+    lines = ["GET /metrics HTTP/1.1", "Host: x", "Connection: close", f"Accept: text/plain; n={time.monotonic()}"]
     if accept_encoding is not None:
         lines.append(f"Accept-Encoding: {accept_encoding}")
     status, headers, body, sock = exchange(exporter.port, ("\r\n".join(lines) + "\r\n\r\n").encode())
