@@ -142,8 +142,8 @@ EXPORTER_MODE_DETECTIONS_TOTAL = MetricSpec("linky_exporter_mode_detections_tota
 # -- the HTTP server ------------------------------------------------------------------
 EXPORTER_HTTP_RESPONSES_TOTAL = MetricSpec("linky_exporter_http_responses_total", Kind.COUNTER, "HTTP responses written, by status code: 401 wrong or missing credentials, 429 rate limit, 400/405/431 malformed requests.", ("code",), source="HTTP server")
 EXPORTER_HTTP_CONNECTIONS = MetricSpec("linky_exporter_http_connections", Kind.GAUGE, "HTTP connections held, idle ones included (at most --web.max-connections).", (), source="HTTP server")
-EXPORTER_HTTP_CONNECTIONS_REFUSED_TOTAL = MetricSpec("linky_exporter_http_connections_refused_total", Kind.COUNTER, "Connections closed on arrival because every held connection was being answered (--web.max-connections).", (), source="HTTP server")
-EXPORTER_HTTP_IDLE_CONNECTIONS_CLOSED_TOTAL = MetricSpec("linky_exporter_http_idle_connections_closed_total", Kind.COUNTER, "Idle connections closed to make room for a new one (--web.max-connections).", (), source="HTTP server")
+EXPORTER_HTTP_CONNECTIONS_REFUSED_TOTAL = MetricSpec("linky_exporter_http_connections_refused_total", Kind.COUNTER, "Connections closed on arrival: every held one was authenticated, being answered, or too fresh to give way (--web.max-connections).", (), source="HTTP server")
+EXPORTER_HTTP_IDLE_CONNECTIONS_CLOSED_TOTAL = MetricSpec("linky_exporter_http_idle_connections_closed_total", Kind.COUNTER, "Waiting connections (idle, or sending a request, or not reading their response) closed to make room for a new one (--web.max-connections).", (), source="HTTP server")
 EXPORTER_BUILD_INFO = MetricSpec("linky_exporter_build_info", Kind.GAUGE, "Always 1; the exporter's version.", ("version",))
 
 #: Every metric, in the order of docs/metrics.md.

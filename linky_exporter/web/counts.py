@@ -13,7 +13,7 @@ class HttpCounts:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._responses: dict[int, int] = {200: 0}  # a scraped exporter has answered 200 at least once
-        self.refused = 0  # connections closed on arrival: every held one was being answered
+        self.refused = 0  # connections closed on arrival: no held one could give way
         self.pushed_out = 0  # idle connections closed to make room for a new one
         self.held = 0  # connections held now
 
