@@ -21,6 +21,7 @@ from ..exposition.collector import LinkyCollector
 from ..exposition.render import MeterRenderer
 from ..meter import MeterState
 from ..meter.reader import MeterReader
+from ..meter.reading_loop import ReadingLoop
 from ..sources.checks import check_sources
 from ..sources.devices import SERVE_CANDIDATES, existing_devices
 from ..sources.spec import SourceKind, parse_source
@@ -134,7 +135,8 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     others = CollectorRegistry(auto_describe=False)
     others.register(ProcessCollector(registry=None))
     stop = threading.Event()
-    readers = [MeterReader(spec, state, settings.tic.fixed_mode, stop=stop) for spec, state in zip(sources, meters)]
+    readers = [MeterReader(spec, state, settings.tic.fixed_mode) for spec, state in zip(sources, meters)]
+    reading = ReadingLoop(readers, stop)  # one thread reads every meter
     app = ExporterApp(
         registry,
         meters,
@@ -161,8 +163,7 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     for spec in sources:
         if spec.kind is SourceKind.SIMULATED:
             log.warning("meter %s reads the SIMULATED meter %s: its values are not real", spec.name, spec.url)
-    for reader in readers:
-        reader.start()
+    reading.start()
     # Everything made so far lives as long as the process: out of the garbage
     # collector's sight, so the collections the HTTP server runs stay cheap.
     gc.freeze()
@@ -175,8 +176,8 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     _wait_for_signal(stop)
     log.info("stopping: answering the requests under way (%g s at most)", SHUTDOWN_GRACE_S)
     server.stop(SHUTDOWN_GRACE_S)
-    for reader in readers:
-        reader.join(timeout=2)
+    reading.stop()
+    reading.join(timeout=2)
     return 0
 
 

@@ -12,7 +12,7 @@ from .pacing import wire_seconds
 log = logging.getLogger(__name__)
 
 #: Reads never block: the reader takes what the driver holds, then pauses
-#: (see read_chunk). A blocking read with a timeout wakes up on every burst the
+#: (see sources/session.py, wait_after). A blocking read with a timeout wakes up on every burst the
 #: UART delivers, hundreds of times a second at 9600 Bd, and every wake-up costs.
 READ_TIMEOUT_S = 0.0
 #: The pause after a read while data flows: 2 reads a second, well within the

@@ -2,10 +2,13 @@
 
 A session follows the mode detector's speed (switching the line's baud rate and
 starting a new decoder, since a half-read frame at the old speed is noise),
-reads what the line holds (:func:`read_chunk`), decodes it, lets the detector
-see it, and keeps the source's clock (the ``Line`` declares it). What to do with
-the frames is the caller's: the exporter's reader records them, ``record``
-writes the bytes, ``probe`` counts them.
+reads what the line holds, decodes it, lets the detector see it, keeps the
+source's clock (the ``Line`` declares it) and says how long to wait before the
+next read (:func:`wait_after`). What to do with the frames is the caller's: the
+exporter's reader records them, ``record`` writes the bytes, ``probe`` counts
+them. ``record`` and ``probe`` wait in :meth:`LineSession.read`; the exporter's
+reading loop reads with :meth:`LineSession.read_now` and waits for all its lines
+at once.
 """
 
 from __future__ import annotations
@@ -72,9 +75,26 @@ class LineSession:
         return READ_PAUSE_S if self.framed else FIRST_FRAME_PAUSE_S
 
     def read(self, pause_s: float | None = None) -> Chunk:
-        """Read and decode one chunk. Raises what the line raises (OSError, EOFError...)."""
+        """Read and decode one chunk, then wait as :func:`wait_after` says (with ``pause``,
+        or in ``select()`` on a silent line's descriptor). Raises what the line raises
+        (OSError, EOFError...)."""
+        chunk = self.read_now()
+        wait = wait_after(self.line, len(chunk.data), self.pause_s if pause_s is None else pause_s)
+        if wait.fd is None:
+            if wait.seconds:
+                self.pause(wait.seconds)
+        else:
+            try:
+                select.select([wait.fd], [], [], wait.seconds)
+            except (OSError, ValueError):  # closed under us: the next read reports it
+                self.pause(self.pause_s)
+        return chunk
+
+    def read_now(self) -> Chunk:
+        """Read what the line holds and decode it, without waiting: the reading loop
+        (linky_exporter.meter.reading_loop) waits for all its lines at once."""
         switched = self._follow_speed()
-        data = read_chunk(self.line, self.pause, self.pause_s if pause_s is None else pause_s)
+        data = self.line.read(READ_SIZE)
         now = time.monotonic()
         self.clock = self.line.source_seconds(self.clock, now - self._last, len(data))
         self._last = now
@@ -83,6 +103,10 @@ class LineSession:
             self.framed = any(frame.result is FrameResult.VALID for frame in frames)
         detection = self.detector.observe(now, data, frames) if self.detector is not None else None
         return Chunk(data, frames, now, self.clock, detection, switched)
+
+    def wait(self, chunk: Chunk) -> Wait:
+        """How long to wait after ``chunk`` before the next read (see :func:`wait_after`)."""
+        return wait_after(self.line, len(chunk.data), self.pause_s)
 
     def flush(self) -> list[Frame]:
         """The frame left half-read when the line ended."""
@@ -97,26 +121,28 @@ class LineSession:
         return True
 
 
-def read_chunk(line: Line, pause: Pause = time.sleep, pause_s: float = READ_PAUSE_S) -> bytes:
-    """Whatever the line holds (up to READ_SIZE bytes), then wait for more.
+@dataclass(frozen=True)
+class Wait:
+    """Until the next read: ``seconds``, or until ``fd`` becomes readable if it comes first."""
+
+    seconds: float
+    fd: int | None = None
+
+
+def wait_after(line: Line, size: int, pause_s: float = READ_PAUSE_S) -> Wait:
+    """The wait after a read of ``size`` bytes.
 
     A full read means more is waiting (a capture replayed as fast as possible):
     no wait then. After a short read, pause so the next read gathers a burst;
-    on a silent line that has a file descriptor, sleep until it speaks instead.
-    ``pause`` is the sleeping function (a stop event's ``wait``).
+    on a silent line that has a file descriptor, sleep until it speaks instead
+    (IDLE_WAIT_S at most).
     """
-    chunk = line.read(READ_SIZE)
-    if len(chunk) >= READ_SIZE:
-        return chunk
-    if chunk:
-        pause(pause_s)
-        return chunk
+    if size >= READ_SIZE:
+        return Wait(0.0)
+    if size:
+        return Wait(pause_s)
     try:
         fd = line.wait_fd()
-        if fd is None:
-            pause(pause_s)
-        else:
-            select.select([fd], [], [], IDLE_WAIT_S)
     except (OSError, ValueError):  # closed under us: the next read reports it
-        pause(pause_s)
-    return chunk
+        fd = None
+    return Wait(pause_s) if fd is None else Wait(IDLE_WAIT_S, fd)

@@ -12,6 +12,7 @@ import pytest
 
 from linky_exporter.meter import MeterState
 from linky_exporter.meter.reader import MeterReader
+from linky_exporter.meter.reading_loop import ReadingLoop
 from linky_exporter.sources.connection_log import ConnectionLog
 from linky_exporter.sources.spec import parse_source
 
@@ -135,15 +136,16 @@ def test_a_real_resetting_server_gives_summaries_not_two_lines_per_reconnect(cap
     server = ResettingServer()
     state = MeterState("linky", stale_after=30)
     stop = threading.Event()
-    reader = MeterReader(parse_source(server.url), state, None, stop=stop)
+    reader = MeterReader(parse_source(server.url), state, None)
+    loop = ReadingLoop([reader], stop)
     started = time.monotonic()
-    reader.start()
+    loop.start()
     try:
         wait_for(lambda: state.snapshot.reconnects >= 12, timeout=40, what="12 reconnections")
         wait_for(lambda: any("in the last" in line for line in messages(caplog)), timeout=10, what="a summary")
     finally:
         stop.set()
-        reader.join(5)
+        loop.join(5)
         server.close()
     elapsed = time.monotonic() - started
     lines = [line for line in messages(caplog) if server.url in line]

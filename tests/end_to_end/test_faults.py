@@ -17,6 +17,7 @@ import pytest
 
 from linky_exporter.meter import MeterState
 from linky_exporter.meter.reader import MeterReader
+from linky_exporter.meter.reading_loop import ReadingLoop
 from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.sources.spec import parse_source
 
@@ -73,13 +74,14 @@ def test_busy_device_and_missing_permission_are_retried_until_they_clear(caplog,
     failures = [OSError(errno.EBUSY, os.strerror(errno.EBUSY))] * 3 + [PermissionError(errno.EACCES, os.strerror(errno.EACCES))] * 3
     state = MeterState("linky", stale_after=30)
     stop = threading.Event()
-    reader = MeterReader(parse_source(f"file://{HIST}?pace=fast"), state, None, opener=flaky_opener(failures), stop=stop)
-    reader.start()
+    reader = MeterReader(parse_source(f"file://{HIST}?pace=fast"), state, None, opener=flaky_opener(failures))
+    loop = ReadingLoop([reader], stop)
+    loop.start()
     try:
         wait_for(lambda: state.snapshot.frames["valid"] == 10, what="frames after the faults cleared")
     finally:
         stop.set()
-        reader.join(5)
+        loop.join(5)
     # One line per change of problem, not one per retry.
     assert caplog.text.count("Device or resource busy") == 1
     assert caplog.text.count("Permission denied") == 1

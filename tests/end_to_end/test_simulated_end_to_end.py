@@ -13,6 +13,7 @@ import pytest
 
 from linky_exporter.meter import MeterState
 from linky_exporter.meter.reader import MeterReader
+from linky_exporter.meter.reading_loop import ReadingLoop
 from linky_exporter.simulator import SimulatedSerial
 from linky_exporter.sources.spec import parse_source
 
@@ -83,13 +84,14 @@ def test_what_the_exporter_exposes_agrees_with_the_simulators_ground_truth(url):
 
     state = MeterState("linky", stale_after=30)
     stop = threading.Event()
-    reader = MeterReader(parse_source(f"{url}{START}&speed={speed:g}"), state, None, opener=opener, stop=stop)
-    reader.start()
+    reader = MeterReader(parse_source(f"{url}{START}&speed={speed:g}"), state, None, opener=opener)
+    loop = ReadingLoop([reader], stop)
+    loop.start()
     try:
         wait_for(lambda: state.snapshot.frames["valid"] >= 5, timeout=30, what="frames")
     finally:
         stop.set()
-        reader.join(5)
+        loop.join(5)
     truth = lines[-1].meter.truth()
     samples = state.snapshot.fresh_samples(time.time())
     # The exporter is a frame or two behind the truth (the guard confirms each index

@@ -1,4 +1,4 @@
-"""The reader thread: it never ends because of the source, whatever the source does."""
+"""A meter's reader: it never ends because of the source, whatever the source does."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 
 from linky_exporter.meter import MeterState
 from linky_exporter.meter.reader import MeterReader
+from linky_exporter.meter.reading_loop import ReadingLoop
 from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.sources.spec import parse_source
 
@@ -28,14 +29,15 @@ def test_an_unexpected_error_in_the_source_is_logged_and_the_reader_goes_on(capl
 
     state = MeterState("linky", stale_after=30)
     stop = threading.Event()
-    reader = MeterReader(parse_source(CAPTURE), state, None, opener=opener, stop=stop)
-    reader.start()
+    reader = MeterReader(parse_source(CAPTURE), state, None, opener=opener)
+    loop = ReadingLoop([reader], stop)
+    loop.start()
     try:
         wait_for(lambda: state.snapshot.frames["valid"] == 10, timeout=30, what="10 valid frames")
         assert "a bug in a source" in caplog.text
     finally:
         stop.set()
-        reader.join(5)
+        loop.join(5)
 
 
 def test_a_device_missing_at_start_is_retried_with_one_log_line(caplog, monkeypatch, tmp_path):
@@ -43,15 +45,16 @@ def test_a_device_missing_at_start_is_retried_with_one_log_line(caplog, monkeypa
     missing = tmp_path / "ttyUSB9"
     state = MeterState("linky", stale_after=30)
     stop = threading.Event()
-    reader = MeterReader(parse_source(str(missing)), state, None, stop=stop)
-    reader.start()
+    reader = MeterReader(parse_source(str(missing)), state, None)
+    loop = ReadingLoop([reader], stop)
+    loop.start()
     try:
         time.sleep(1.0)
-        assert reader.is_alive() and not reader.opened.is_set()
+        assert loop.is_alive() and not reader.opened.is_set()
         assert caplog.text.count("cannot open") == 1
     finally:
         stop.set()
-        reader.join(5)
+        loop.join(5)
 
 
 class _TwoSpeedLine:

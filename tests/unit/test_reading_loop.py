@@ -1,0 +1,105 @@
+"""One thread reads every meter: many meters cost no thread each, and no meter waits for another."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from linky_exporter.meter import MeterState
+from linky_exporter.meter.reader import MeterReader
+from linky_exporter.meter.reading_loop import ReadingLoop
+from linky_exporter.sources.opener import open_line
+from linky_exporter.sources.replay import CaptureFile
+from linky_exporter.sources.spec import parse_source
+
+from ..support.captures import fixture_path
+from ..support.processes import wait_for
+
+HISTORIQUE = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic")
+STANDARD = fixture_path("std_mono_prod_linky__openhab_linky-tic-mode-standard-single-phase-prod.tic")
+
+
+def _readers(count: int, url: str, prefix: str = "m") -> tuple[list[MeterReader], list[MeterState]]:
+    states = [MeterState(f"{prefix}{i}", stale_after=30) for i in range(count)]
+    readers = [MeterReader(parse_source(f"{state.meter}={url}"), state, None) for state in states]
+    return readers, states
+
+
+def test_sixteen_meters_are_read_by_one_thread():
+    # Captures replayed at the line's pace and looping: live meters, as far as the loop can tell.
+    readers, states = _readers(16, f"file://{STANDARD}?loop=1")
+    readers_h, states_h = _readers(16, f"file://{HISTORIQUE}?loop=1", prefix="h")
+    before = threading.active_count()
+    loop = ReadingLoop(readers + readers_h)
+    loop.start()
+    try:
+        wait_for(lambda: all(state.snapshot.frames["valid"] >= 2 for state in states + states_h), timeout=30,
+                 what="two valid frames from each of the 32 meters")
+        # The opening threads have all ended: one thread, the loop, reads the 32 meters.
+        wait_for(lambda: threading.active_count() == before + 1, timeout=10, what="the opening threads to end")
+    finally:
+        loop.stop()
+        loop.join(5)
+    assert not loop.is_alive()
+
+
+def test_a_source_that_hangs_while_opening_holds_no_other_meter_back():
+    release = threading.Event()
+
+    def opener(spec, baudrate):
+        if spec.name == "stuck":
+            release.wait(30)  # a TCP connect to a ser2net host that is down
+        return open_line(spec, baudrate)
+
+    stuck = MeterState("stuck", stale_after=30)
+    live = MeterState("live", stale_after=30)
+    url = f"file://{STANDARD}?loop=1"
+    readers = [MeterReader(parse_source(f"{state.meter}={url}"), state, None, opener=opener) for state in (stuck, live)]
+    loop = ReadingLoop(readers)
+    loop.start()
+    try:
+        wait_for(lambda: live.snapshot.frames["valid"] >= 2, timeout=30, what="the live meter's frames")
+        assert not readers[0].opened.is_set() and stuck.snapshot.frames["valid"] == 0
+        release.set()
+        wait_for(lambda: stuck.snapshot.frames["valid"] >= 1, timeout=30, what="the stuck meter's first frame, once open")
+    finally:
+        release.set()
+        loop.stop()
+        loop.join(5)
+
+
+def test_a_capture_read_to_its_end_ends_the_loop_once_every_meter_has_ended():
+    readers, states = _readers(3, f"file://{HISTORIQUE}?pace=fast")
+    loop = ReadingLoop(readers)
+    loop.start()
+    loop.join(30)
+    assert not loop.is_alive()
+    assert all(reader.ended.is_set() for reader in readers)
+    counts = {state.snapshot.frames["valid"] for state in states}
+    assert len(counts) == 1 and counts.pop() > 0  # each meter read the whole capture
+
+
+def test_stopping_closes_every_line_and_a_line_opened_too_late():
+    opened: list[CaptureFile] = []
+    hold = threading.Event()
+
+    def opener(spec, baudrate):
+        if spec.name == "late":
+            hold.wait(30)
+        opened.append(CaptureFile(spec.url))
+        return opened[-1]
+
+    url = f"file://{HISTORIQUE}?loop=1"
+    states = [MeterState(name, stale_after=30) for name in ("early", "late")]
+    readers = [MeterReader(parse_source(f"{state.meter}={url}"), state, None, opener=opener) for state in states]
+    fds_before = len(os.listdir("/proc/self/fd"))
+    loop = ReadingLoop(readers)
+    loop.start()
+    wait_for(lambda: readers[0].opened.is_set(), timeout=10, what="the first line open")
+    loop.stop()
+    loop.join(5)
+    assert not loop.is_alive()
+    hold.set()  # the late line opens after the loop has ended: its opener closes it
+    wait_for(lambda: len(opened) == 2 and not opened[1].is_open, timeout=10, what="the late line closed")
+    assert not opened[0].is_open
+    assert len(os.listdir("/proc/self/fd")) <= fds_before  # the wake-up pipe and the selector are closed too
