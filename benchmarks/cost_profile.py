@@ -114,7 +114,11 @@ def scraping(meters: int, rounds: int, profile: bool) -> dict[str, list[float]]:
                 profiles[name].disable()
             spent[name].append((time.thread_time() - began) * 1000)
         began = time.thread_time()
+        if profiles:
+            profiles["render.py, nothing changed"].enable()
         renderer.render(True)
+        if profiles:
+            profiles["render.py, nothing changed"].disable()
         spent["render.py, nothing changed"].append((time.thread_time() - began) * 1000)
         if outputs["render.py OpenMetrics"] + "# EOF\n" != outputs["prometheus_client OpenMetrics"].decode():
             raise SystemExit("render.py and prometheus_client differ")

@@ -8,8 +8,9 @@ own (the standard layouts at 9600 Bd, line pace), the exporter reads them as
 scrapes /metrics every --interval seconds (OpenMetrics, as Prometheus asks) for the window.
 Printed per count: the exporter's CPU share of one core over the window
 (scrapes included), RSS, threads, the scrape's p50/p99/max, and the CPU split by
-thread from /proc (threads sorted by id: the main one, then the N readers, which
-start first, then the HTTP server's), so that the growth is seen. The marginal
+thread from /proc (threads sorted by id: the main one, then the readers' one
+(the N readers' own before the shared reading loop), which start first, then the
+HTTP server's), so that the growth is seen. The marginal
 cost per meter is the slope between the smallest and the largest count.
 With --rounds R the counts are measured R times, alternating, and each figure is
 printed as its range. With --baseline DIR (another checkout, e.g. ``git worktree
@@ -104,7 +105,10 @@ def measure(meters: int, seconds: float, interval: float = 1.0, cwd: Path = ROOT
         stop(feeder)
     ids = sorted(after)
     spent = {tid: after[tid] - before.get(tid, 0.0) for tid in ids}
-    readers = sum(spent[tid] for tid in ids[1 : 1 + meters])
+    # The readers start before the HTTP server: one thread for all of them since the shared
+    # reading loop, one each before it (a --baseline checkout may be either).
+    reader_threads = 1 if (cwd / "linky_exporter" / "meter" / "reading_loop.py").exists() else meters
+    readers = sum(spent[tid] for tid in ids[1 : 1 + reader_threads])
     return {
         "cpu": cpu / elapsed,
         "readers": readers / elapsed,

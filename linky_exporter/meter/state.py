@@ -41,7 +41,9 @@ from .values import Values
 
 log = logging.getLogger(__name__)
 
-_BYTES_ONLY_PUBLISH_S = 1.0
+#: Bytes read between two frames wait for the next frame's publication; only a line
+#: that gives bytes but no frame (the wrong speed, noise) publishes them alone, this often.
+_BYTES_ONLY_PUBLISH_S = 3.0
 _BURST_METRICS = frozenset(FIELD_METRICS[field] for field in BURST_FIELDS)
 _IMPORT = "import"
 _IMPORT_WATTS = (ACTIVE_POWER_WATTS.name, (_IMPORT,))
@@ -105,16 +107,16 @@ class MeterState:
         """
         now = time.time() if now is None else now
         if not frames:
-            # Bytes alone are published at most once a second (this is the reader's
-            # hot path); the reader's idle reads publish the rest after that second.
+            # Bytes alone are published at most every _BYTES_ONLY_PUBLISH_S (this is the
+            # reader's hot path): while frames flow, each frame publishes them.
             if self._counters.decoded.bytes != self.snapshot.bytes and now - self._published_at >= _BYTES_ONLY_PUBLISH_S:
-                self._publish()
+                self._publish(now)
             return
         for frame, reading in frames:
             if frame.result is FrameResult.VALID and reading is not None:
                 self._counters.count_rejected(reading)
                 self._apply(reading, frame, clock, now)
-        self._publish()
+        self._publish(now)
 
     def reset_power(self) -> None:
         """Forget the active-power estimates: their steps must not span a reconnection,
@@ -215,8 +217,8 @@ class MeterState:
         watts = fresh.get(_IMPORT_WATTS)  # the estimate the bank just published for this frame
         self._active_power = None if watts is None else (watts, now)
 
-    def _publish(self) -> None:
-        self._published_at = time.time()
+    def _publish(self, now: float | None = None) -> None:
+        self._published_at = time.time() if now is None else now
         self._version += 1
         self.snapshot = self._build_snapshot()
 

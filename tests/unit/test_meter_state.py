@@ -293,3 +293,18 @@ def test_active_power_is_never_above_apparent_power_even_on_a_sped_up_meter(url)
                 shown += 1
                 assert watts <= fresh[("linky_apparent_power_volt_amperes", (direction,))]
     assert shown > 100
+
+
+def test_bytes_between_frames_wait_for_the_next_frame_and_a_line_without_frames_shows_them_every_3_s():
+    state = MeterState("linky", stale_after=30)
+    frames = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
+    feed_bytes(state, b"\x7f" * 100, now=1000.0)  # the first bytes of a line are shown at once
+    assert state.snapshot.bytes == 100
+    feed_bytes(state, b"\x7f" * 50, now=1001.0)
+    assert state.snapshot.bytes == 100  # bytes alone, a second later: not worth a snapshot
+    feed_bytes(state, frames, now=1002.0)
+    assert state.snapshot.bytes == 150 + len(frames)  # a frame publishes every byte read so far
+    feed_bytes(state, b"\x7f" * 10, now=1004.9)
+    assert state.snapshot.bytes == 150 + len(frames)
+    feed_bytes(state, b"\x7f" * 10, now=1005.0)  # 3 s without a frame: the bytes are shown alone
+    assert state.snapshot.bytes == 170 + len(frames)
