@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import serial
 
@@ -64,6 +65,9 @@ class MeterReader:
         self.due = 0.0  # time.monotonic() of the next open or read
         self.wait_fd: int | None = None  # a silent line's descriptor: it is read as soon as it speaks
         self._spoke_at = 0.0
+        #: How a line is let go of: the reading loop closes beside itself, since pyserial's
+        #: socket:// and rfc2217:// close() sleep 0.3 s (and rfc2217's waits for its thread).
+        self.close_line: Callable[[Line], None] = close_quietly
 
     @property
     def active(self) -> bool:
@@ -147,7 +151,7 @@ class MeterReader:
         self.session = self.line = None
         self.wait_fd = None
         if line is not None:
-            _close_quietly(line)
+            self.close_line(line)
             self.state.record_connected(False)
 
     def _record(self, frames: list[Frame], clock: float) -> None:
@@ -179,8 +183,8 @@ def _describe(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def _close_quietly(line: Line) -> None:
+def close_quietly(line: Line) -> None:
     try:
         line.close()
-    except (OSError, serial.SerialException):
+    except Exception:  # noqa: BLE001 - letting go of a line nobody reads any more, nothing to tell
         pass

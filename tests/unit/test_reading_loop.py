@@ -103,3 +103,45 @@ def test_stopping_closes_every_line_and_a_line_opened_too_late():
     wait_for(lambda: len(opened) == 2 and not opened[1].is_open, timeout=10, what="the late line closed")
     assert not opened[0].is_open
     assert len(os.listdir("/proc/self/fd")) <= fds_before  # the wake-up pipe and the selector are closed too
+
+
+class _LineThatHangsInClose(CaptureFile):
+    """A line lost at once whose close() blocks, as pyserial's network lines sleep in theirs."""
+
+    def __init__(self, url: str, release: threading.Event):
+        super().__init__(url)
+        self.release = release
+
+    def read(self, size: int = 1) -> bytes:
+        raise OSError("connection reset by peer")
+
+    def close(self) -> None:
+        self.release.wait(30)
+        super().close()
+
+
+def test_a_line_that_hangs_while_closing_holds_no_other_meter_back():
+    release = threading.Event()
+    hanging: list[_LineThatHangsInClose] = []
+
+    def opener(spec, baudrate):
+        if spec.name == "flapping":
+            hanging.append(_LineThatHangsInClose(spec.url, release))
+            return hanging[-1]
+        return open_line(spec, baudrate)
+
+    flapping = MeterState("flapping", stale_after=30)
+    live = MeterState("live", stale_after=30)
+    url = f"file://{STANDARD}?loop=1"
+    readers = [MeterReader(parse_source(f"{state.meter}={url}"), state, None, opener=opener) for state in (flapping, live)]
+    loop = ReadingLoop(readers)
+    loop.start()
+    try:
+        wait_for(lambda: len(hanging) >= 2, timeout=30, what="the flapping line opened again while its first close hangs")
+        wait_for(lambda: live.snapshot.frames["valid"] >= 2, timeout=30, what="the live meter's frames meanwhile")
+        assert all(line.is_open for line in hanging)  # every close still hangs
+    finally:
+        release.set()
+        loop.stop()
+        loop.join(5)
+    wait_for(lambda: all(not line.is_open for line in hanging), timeout=10, what="the hanging closes to end")
