@@ -163,6 +163,11 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     for spec in sources:
         if spec.kind is SourceKind.SIMULATED:
             log.warning("meter %s reads the SIMULATED meter %s: its values are not real", spec.name, spec.url)
+    # The threads started from here on (and those they start) never take SIGTERM or
+    # SIGINT: the kernel gives a process's signal to any thread that does not block
+    # it, and Python runs the handler only when the main thread runs, which may sleep
+    # in stop.wait() for an hour. Only the main thread unblocks them, once it handles them.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     reading.start()
     # Everything made so far lives as long as the process: out of the garbage
     # collector's sight, so the collections the HTTP server runs stay cheap.
@@ -181,11 +186,15 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     return 0
 
 
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
 def _wait_for_signal(stop: threading.Event) -> None:
     def handle(signum: int, _frame: object) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, handle)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # one that came meanwhile is handled now
     while not stop.wait(3600):
         pass
