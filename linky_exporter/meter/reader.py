@@ -123,28 +123,24 @@ class MeterReader:
             self._record(session.flush(), session.clock)
             self.state.flush()
             log.info("meter %s: %s; no more data from this source", self.spec.name, end)
-            self._close()
+            self.close()
             self.ended.set()
             return
         except (OSError, serial.SerialException) as error:
             self.connection_log.lost(_describe(error))
-            self._close()
+            self.close()
             self.due = now + self._backoff
             return
         except Exception:  # a bug of ours must not silently end this meter's reading
             log.exception("meter %s: unexpected error reading %s; reopening it", self.spec.name, self.spec.url)
-            self._close()
+            self.close()
             self.due = now + BACKOFF_MAX_S
             return
         self.due = chunk.now + wait.seconds
         self.wait_fd = wait.fd
 
     def close(self) -> None:
-        """The loop stops: let go of the line."""
-        if self.line is not None:
-            self._close()
-
-    def _close(self) -> None:
+        """Let go of the line, if one is open (lost, ended, or the loop stops)."""
         session, line = self.session, self.line
         if session is not None:
             self._clock, self._framed = session.clock, session.framed

@@ -27,6 +27,7 @@ import queue
 import selectors
 import threading
 import time
+from collections.abc import Iterator
 
 from ..sources.line import Line
 from .reader import BACKOFF_MAX_S, MeterReader, close_quietly
@@ -204,12 +205,7 @@ class ReadingLoop(threading.Thread):
         self._closing.append(closing)
 
     def _adopt_opened(self) -> None:
-        while True:
-            try:
-                reader, line, error = self._opened.get_nowait()
-            except queue.Empty:
-                return
-            reader.opening = False
+        for reader, line, error in self._take_opened():
             now = time.monotonic()
             if line is not None:
                 reader.adopt(line, now)
@@ -219,14 +215,19 @@ class ReadingLoop(threading.Thread):
             self._schedule(reader)
 
     def _drain_opened(self) -> None:
-        while True:
-            try:
-                reader, line, _ = self._opened.get_nowait()
-            except queue.Empty:
-                return
-            reader.opening = False
+        for _, line, _ in self._take_opened():
             if line is not None:
                 close_quietly(line)
+
+    def _take_opened(self) -> Iterator[tuple[MeterReader, Line | None, BaseException | None]]:
+        """What the opening threads have handed over so far; each reader is no longer opening."""
+        while True:
+            try:
+                item = self._opened.get_nowait()
+            except queue.Empty:
+                return
+            item[0].opening = False
+            yield item
 
     def _wake(self) -> None:
         with self._lock:

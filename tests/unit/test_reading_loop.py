@@ -19,10 +19,14 @@ HISTORIQUE = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic
 STANDARD = fixture_path("std_mono_prod_linky__openhab_linky-tic-mode-standard-single-phase-prod.tic")
 
 
-def _readers(count: int, url: str, prefix: str = "m") -> tuple[list[MeterReader], list[MeterState]]:
-    states = [MeterState(f"{prefix}{i}", stale_after=30) for i in range(count)]
-    readers = [MeterReader(parse_source(f"{state.meter}={url}"), state, None) for state in states]
+def _meters(names: list[str], url: str, opener=open_line) -> tuple[list[MeterReader], list[MeterState]]:
+    states = [MeterState(name, stale_after=30) for name in names]
+    readers = [MeterReader(parse_source(f"{state.meter}={url}"), state, None, opener=opener) for state in states]
     return readers, states
+
+
+def _readers(count: int, url: str, prefix: str = "m") -> tuple[list[MeterReader], list[MeterState]]:
+    return _meters([f"{prefix}{i}" for i in range(count)], url)
 
 
 def test_sixteen_meters_are_read_by_one_thread():
@@ -51,10 +55,7 @@ def test_a_source_that_hangs_while_opening_holds_no_other_meter_back():
             release.wait(30)  # a TCP connect to a ser2net host that is down
         return open_line(spec, baudrate)
 
-    stuck = MeterState("stuck", stale_after=30)
-    live = MeterState("live", stale_after=30)
-    url = f"file://{STANDARD}?loop=1"
-    readers = [MeterReader(parse_source(f"{state.meter}={url}"), state, None, opener=opener) for state in (stuck, live)]
+    readers, (stuck, live) = _meters(["stuck", "live"], f"file://{STANDARD}?loop=1", opener)
     loop = ReadingLoop(readers)
     loop.start()
     try:
@@ -89,9 +90,7 @@ def test_stopping_closes_every_line_and_a_line_opened_too_late():
         opened.append(CaptureFile(spec.url))
         return opened[-1]
 
-    url = f"file://{HISTORIQUE}?loop=1"
-    states = [MeterState(name, stale_after=30) for name in ("early", "late")]
-    readers = [MeterReader(parse_source(f"{state.meter}={url}"), state, None, opener=opener) for state in states]
+    readers, _ = _meters(["early", "late"], f"file://{HISTORIQUE}?loop=1", opener)
     fds_before = len(os.listdir("/proc/self/fd"))
     loop = ReadingLoop(readers)
     loop.start()
@@ -130,10 +129,7 @@ def test_a_line_that_hangs_while_closing_holds_no_other_meter_back():
             return hanging[-1]
         return open_line(spec, baudrate)
 
-    flapping = MeterState("flapping", stale_after=30)
-    live = MeterState("live", stale_after=30)
-    url = f"file://{STANDARD}?loop=1"
-    readers = [MeterReader(parse_source(f"{state.meter}={url}"), state, None, opener=opener) for state in (flapping, live)]
+    readers, (_, live) = _meters(["flapping", "live"], f"file://{STANDARD}?loop=1", opener)
     loop = ReadingLoop(readers)
     loop.start()
     try:
