@@ -76,6 +76,22 @@ def test_the_renderer_writes_what_prometheus_client_writes():
     both(collector, renderer)
 
 
+def test_the_renderer_agrees_frame_after_frame_as_series_come_and_go():
+    """Series change, appear (a meter back from staleness) and disappear (stale, down)
+    between renderings: the lines kept from one rendering to the next stay right."""
+    import random
+
+    chance = random.Random(7)
+    fleet = Fleet()
+    collector = LinkyCollector(fleet.meters, clock=lambda: fleet.now)
+    renderer = MeterRenderer(collector)
+    for _ in range(120):
+        fleet.frame(range(chance.randrange(1, len(URLS) + 1)))  # the last meters lag behind
+        if chance.random() < 0.1:
+            fleet.now += chance.choice((10, 29, 31, 45))  # some values, or whole meters, go stale
+        both(collector, renderer)
+
+
 def test_a_replaced_meter_is_rendered_with_its_new_series():
     fleet = Fleet()
     collector = LinkyCollector(fleet.meters, clock=lambda: fleet.now)
@@ -122,9 +138,48 @@ def test_a_value_that_turns_from_zero_to_minus_zero_is_written_again():
     collector = LinkyCollector(fleet.meters[:1], clock=lambda: fleet.now)
     renderer = MeterRenderer(collector)
     renderer.render(True)
-    series = renderer._series[0]
-    key = next(key for key, entry in series.items() if entry[0] == 0)
-    value, prefix, _ = series[key]
-    series[key] = (-0.0 if str(value) != "-0.0" else 0.0, prefix, prefix + "cached\n")
-    renderer._meters.clear()  # the meter's lines built again from the series
+    cached = renderer._meters[0]
+    key = next(key for key, value in cached.values.items() if value == 0)
+    cached.negative_zeros ^= {key}  # as if it had been rendered with the other sign
+    cached.lines[key[0]][key] = "cached\n"
+    cached.text = {**cached.text, key[0]: "cached\n"}
+    cached.snapshot = None  # the meter's lines built again from what was rendered
     both(collector, renderer)
+
+
+def test_scrapes_rendering_at_once_get_whole_and_equal_texts():
+    """Up to four application threads render at once (other Accept headers miss the
+    response cache); the renderer's caches, updated in place, must not mix them up."""
+    import threading
+
+    fleet = Fleet()
+    collector = LinkyCollector(fleet.meters, clock=lambda: fleet.now)
+    renderer = MeterRenderer(collector)
+    errors: list[BaseException] = []
+    texts: list[str] = []
+
+    def scrape() -> None:
+        try:
+            texts.append(renderer.render(True))
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the GIL changes hands inside a rendering, as under load
+    try:
+        for _ in range(30):
+            fleet.frame()
+            texts.clear()
+            threads = [threading.Thread(target=scrape) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert not errors
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(collector)
+            assert set(texts) == {openmetrics_latest(registry).decode()[: -len("# EOF\n")]}
+    finally:
+        sys.setswitchinterval(interval)
