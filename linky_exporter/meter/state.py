@@ -25,7 +25,7 @@ from ..metrics.catalogue import (
     ENERGY_IMPORTED_BY_INDEX_JOULES_TOTAL,
     ENERGY_IMPORTED_JOULES_TOTAL,
 )
-from ..metrics.samples import FIELD_METRICS, POWER_METRICS, Samples, clock_offset_sample, reading_samples
+from ..metrics.samples import FIELD_METRICS, POWER_KEYS, Samples, clock_offset_sample, reading_samples
 from ..tic.framing import DecoderStats, Frame, FrameResult
 from ..tic.reading import Reading
 from ..tic.short_frames import BURST_FIELDS, in_burst
@@ -122,7 +122,7 @@ class MeterState:
         """Forget the active-power estimates: their steps must not span a reconnection,
         a silence, a mode switch or a change of meter."""
         self._bank.power.reset()
-        self._values.drop_metrics(POWER_METRICS)
+        self._values.drop(POWER_KEYS)
         self._active_power = None
 
     def flush(self) -> None:
@@ -166,12 +166,13 @@ class MeterState:
         fresh = reading_samples(reading)
         if reading.meter_time is not None:
             fresh.update(clock_offset_sample(self._clock_offset.update(reading.meter_time.timestamp(), now)))
-        fresh.update(self._apply_energy(reading, clock))
+        energy = self._apply_energy(reading, clock)
+        fresh.update(energy)
         self._hold_burst_values(reading, now, fresh)
         clean = not reading.short_frame and not (frame.groups_bad_checksum or frame.groups_malformed or reading.rejected)
         self._values.apply(fresh, now, clean)
         self._update_readout(reading, now, clean, fresh)
-        self._today.update(now, fresh)
+        self._today.update(now, energy)
         self.history.record(now, fresh.get(_IMPORT_VA), fresh.get(_EXPORT_VA), fresh.get(_IMPORT_WATTS))
         self._identity.learn_names(reading)
 
@@ -183,7 +184,7 @@ class MeterState:
             self._log_discontinuities()
         if fresh is None:
             return {}
-        self._values.drop_metrics(POWER_METRICS)
+        self._values.drop(POWER_KEYS)
         return fresh
 
     def _log_discontinuities(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from types import MappingProxyType
 
 from ..metrics.samples import SampleKey
@@ -44,16 +44,20 @@ class TodayEnergy:
         self._baselines: dict[SampleKey, float] = {}
         self._last: dict[SampleKey, float] = {}  # each register's latest value, for the next day's baseline
         self._last_at = float("-inf")
+        self._day_starts = self._day_ends = 0.0  # the unix times of the local day's two midnights
 
     def update(self, now: float, samples: Mapping[SampleKey, float]) -> None:
-        """A frame's fresh samples, read at ``now``."""
-        local = datetime.fromtimestamp(now, PARIS)
-        day = local.date().isoformat()
-        if day != self._day:
+        """A frame's fresh samples (the energy registers' at least), read at ``now``."""
+        if not self._day_starts <= now < self._day_ends:  # the local date is worked out once a day
+            local = datetime.fromtimestamp(now, PARIS)
+            day = local.date().isoformat()
             midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-            crossed = bool(self._day) and bool(self._last) and self._last_at >= midnight - CROSSING_S
-            self._day, self._since, self._complete = day, (midnight if crossed else now), crossed
-            self._baselines = dict(self._last) if crossed else {}
+            following = datetime.combine(local.date() + timedelta(days=1), time(), PARIS).timestamp()
+            self._day_starts, self._day_ends = midnight, following
+            if day != self._day:
+                crossed = bool(self._day) and bool(self._last) and self._last_at >= midnight - CROSSING_S
+                self._day, self._since, self._complete = day, (midnight if crossed else now), crossed
+                self._baselines = dict(self._last) if crossed else {}
         for key, value in samples.items():
             if key[0] in self._registers:
                 self._baselines.setdefault(key, value)

@@ -10,8 +10,8 @@ guard of ``meter/energy.py``; the active-power estimates become samples through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from ..tic.framing import Mode
 from ..tic.reading import Reading
@@ -40,11 +40,21 @@ FIELD_METRICS = {
     "overcurrent_warning_a": m.OVERCURRENT_WARNING_AMPERES.name,
     "reference_power_exceeded": m.REFERENCE_POWER_EXCEEDED.name,
 }
-#: The metrics of the active-power estimates (recomputed every frame, see meter/energy.py).
-POWER_METRICS = frozenset({m.ACTIVE_POWER_WATTS.name, m.POWER_FACTOR_RATIO.name})
+#: The directions an energy register (and so an active-power estimate) measures.
+DIRECTIONS = ("import", "export")
+#: Every sample of the active-power estimates (recomputed every frame, see meter/energy.py):
+#: dropped by key, not by a look at every sample.
+POWER_KEYS = tuple(
+    (spec.name, (direction,)) for spec in (m.ACTIVE_POWER_WATTS, m.POWER_FACTOR_RATIO) for direction in DIRECTIONS
+)
 
 
-def stateset(samples: Samples, name: str, labels: tuple[str, ...], states: list[str], current: str) -> None:
+# A stateset's states, listed once (iterating an Enum is slow, and this is done every frame).
+_TEMPO_STATES = tuple(colour.value for colour in TempoColor)
+_BREAKER_STATES = tuple(state.value for state in BreakerState)
+
+
+def stateset(samples: Samples, name: str, labels: tuple[str, ...], states: Sequence[str], current: str) -> None:
     for state in states:
         samples[(name, (*labels, state))] = 1.0 if state == current else 0.0
 
@@ -75,11 +85,10 @@ def reading_samples(reading: Reading) -> Samples:
     if reading.current_distributor_index is not None:
         s[(m.TARIFF_CURRENT_INDEX.name, ("distributor",))] = reading.current_distributor_index
 
-    colours = [c.value for c in TempoColor]
     if reading.tempo_today is not None:
-        stateset(s, m.TEMPO_COLOR.name, ("today",), colours, reading.tempo_today.value)
+        stateset(s, m.TEMPO_COLOR.name, ("today",), _TEMPO_STATES, reading.tempo_today.value)
     if reading.tempo_tomorrow is not None:
-        stateset(s, m.TEMPO_COLOR.name, ("tomorrow",), colours, reading.tempo_tomorrow.value)
+        stateset(s, m.TEMPO_COLOR.name, ("tomorrow",), _TEMPO_STATES, reading.tempo_tomorrow.value)
     _status_samples(s, reading)
     return s
 
@@ -88,9 +97,9 @@ def _status_samples(s: Samples, reading: Reading) -> None:
     status = reading.status
     if status is None:
         return
-    stateset(s, m.BREAKER_STATE.name, (), [b.value for b in BreakerState], status.breaker.value)
-    stateset(s, m.EURIDIS_OUTPUT_STATE.name, (), list(_EURIDIS_STATES.values()), _EURIDIS_STATES[status.euridis_output])
-    stateset(s, m.CPL_STATE.name, (), list(_CPL_STATES.values()), _CPL_STATES[status.cpl_status])
+    stateset(s, m.BREAKER_STATE.name, (), _BREAKER_STATES, status.breaker.value)
+    stateset(s, m.EURIDIS_OUTPUT_STATE.name, (), tuple(_EURIDIS_STATES.values()), _EURIDIS_STATES[status.euridis_output])
+    stateset(s, m.CPL_STATE.name, (), tuple(_CPL_STATES.values()), _CPL_STATES[status.cpl_status])
     _optional(s, m.DRY_CONTACT_OPEN, status.dry_contact_open)
     _optional(s, m.TERMINAL_COVER_OPEN, status.terminal_cover_open)
     _optional(s, m.OVERVOLTAGE, status.overvoltage)
@@ -102,8 +111,7 @@ def clock_offset_sample(offset: float) -> Samples:
     return {(m.METER_CLOCK_OFFSET_SECONDS.name, ()): offset}
 
 
-@dataclass(frozen=True)
-class Register:
+class Register(NamedTuple):  # a tuple: built 15 times a frame, 3x cheaper than a frozen dataclass
     """One energy register of a reading: its sample, raw value and scale to the metric's unit."""
 
     key: SampleKey
@@ -120,10 +128,10 @@ def energy_registers(reading: Reading, serial: str) -> list[Register]:
     registers: list[Register] = []
     if reading.energy_imported_wh is not None:
         key = (m.ENERGY_IMPORTED_JOULES_TOTAL.name, (serial,))
-        registers.append(Register(key, reading.energy_imported_wh, _WH_IN_J, "import", derived))
+        registers.append(Register(key, reading.energy_imported_wh, _WH_IN_J, DIRECTIONS[0], derived))
     if reading.energy_exported_wh is not None:
         key = (m.ENERGY_EXPORTED_JOULES_TOTAL.name, (serial,))
-        registers.append(Register(key, reading.energy_exported_wh, _WH_IN_J, "export"))
+        registers.append(Register(key, reading.energy_exported_wh, _WH_IN_J, DIRECTIONS[1]))
     by_index = m.ENERGY_IMPORTED_BY_INDEX_JOULES_TOTAL.name
     for register, values in (("supplier", reading.supplier_energy_wh), ("distributor", reading.distributor_energy_wh)):
         registers += [Register((by_index, (serial, register, str(i))), wh, _WH_IN_J) for i, wh in values.items()]
@@ -148,7 +156,7 @@ def power_samples(estimates: Mapping[str, tuple[float, float | None]]) -> Sample
 def _by_label(samples: Samples, spec: m.MetricSpec, values: Mapping) -> None:
     """``{label or tuple of labels: value}`` as samples of ``spec``."""
     for labels, value in values.items():
-        labels = tuple(str(label) for label in labels) if isinstance(labels, tuple) else (str(labels),)
+        labels = tuple(map(str, labels)) if isinstance(labels, tuple) else (str(labels),)
         samples[(spec.name, labels)] = float(value)
 
 

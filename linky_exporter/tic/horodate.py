@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +21,10 @@ class Horodate(NamedTuple):
     clock_degraded: bool  # lowercase season letter: the meter's clock is unreliable
 
 
+# A frame's horodates but DATE are the same from one frame to the next (the day's
+# maximum powers, the load curve's points): a few hundred cached parses are most of
+# them (the values are immutable, and a bad horodate is not cached: it raises again).
+@lru_cache(maxsize=256)
 def parse_horodate(raw: str) -> Horodate:
     """Parse ``E210414082625`` into an aware datetime.
 

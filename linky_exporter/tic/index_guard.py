@@ -65,6 +65,10 @@ class IndexGuard:
         """Offer a new index value read at time ``at`` (seconds); return the confirmed value."""
         point = _Point(wh, at)
         pending = self._pending
+        if pending is not None and wh == pending.wh:  # most registers of most frames: always possible
+            self.accepted = pending
+            self._follow(point)
+            return wh
         if pending is not None and self._possible(pending, point, max_power_va):
             self.accepted = pending  # confirmed by its successor
             self._follow(point)
