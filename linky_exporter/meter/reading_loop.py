@@ -1,7 +1,7 @@
 """Every meter read by one thread: the readers share a loop, not a thread each.
 
 A meter sends a frame a second, and reading it is a non-blocking read of what
-the driver holds twice a second (sources/session.py says when). One thread
+the driver holds just after each frame has ended (sources/session.py says when). One thread
 therefore serves any number of meters: it runs each reader whose time has come,
 then sleeps until the next one's, or until a silent tty speaks (its descriptor
 is watched with the loop's selector), or until it is woken (a line opened, a
@@ -39,7 +39,7 @@ MAX_SLEEP_S = 1.0
 #: Readers due within the same tick are read at one wake-up, at its end: the loop wakes
 #: up 10 times a second at most whatever the number of meters (each meter's reads
 #: are spread over the second, and a wake-up costs about 0.1 ms on a small machine),
-#: and a read is at most this late, nothing against a 0.5 s pause.
+#: and a read is at most this late, nothing against a frame's second.
 TICK_S = 0.1
 #: How long the loop's end waits for the lines it closes (pyserial's network lines sleep 0.3 s).
 CLOSE_WAIT_S = 1.0

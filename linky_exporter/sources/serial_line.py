@@ -15,8 +15,9 @@ log = logging.getLogger(__name__)
 #: (see sources/session.py, wait_after). A blocking read with a timeout wakes up on every burst the
 #: UART delivers, hundreds of times a second at 9600 Bd, and every wake-up costs.
 READ_TIMEOUT_S = 0.0
-#: The pause after a read while data flows: 2 reads a second, well within the
-#: tty's 4 KiB buffer (4 s of standard mode); a frame waits 0.5 s at most.
+#: The pause after a read while data flows, until the meter's pace is known (then
+#: one read just after each frame: frame_timing.py): 2 reads a second, well within
+#: the tty's 4 KiB buffer (4 s of standard mode).
 READ_PAUSE_S = 0.5
 #: Until the first valid frame, read more often: the first metrics come sooner.
 FIRST_FRAME_PAUSE_S = 0.1

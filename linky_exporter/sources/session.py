@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ..tic.framing import DecoderStats, Frame, FrameDecoder, FrameResult, Mode
 from .autodetect import Detection, ModeDetector
+from .frame_timing import FrameTiming
 from .line import Line
 from .serial_line import FIRST_FRAME_PAUSE_S, IDLE_WAIT_S, READ_PAUSE_S, READ_SIZE
 
@@ -65,6 +66,7 @@ class LineSession:
         self.pause = pause
         self.stats = DecoderStats() if stats is None else stats
         self.decoder = FrameDecoder(mode=decoder_mode, stats=self.stats)
+        self.timing = FrameTiming()
         self.clock = clock
         self.framed = framed
         self._last = time.monotonic()
@@ -99,14 +101,19 @@ class LineSession:
         self.clock = self.line.source_seconds(self.clock, now - self._last, len(data))
         self._last = now
         frames = self.decoder.feed(data) if data else []
+        self.timing.observe(now, len(frames), self.decoder.unfinished, self.line.baudrate)
         if not self.framed:
             self.framed = any(frame.result is FrameResult.VALID for frame in frames)
         detection = self.detector.observe(now, data, frames) if self.detector is not None else None
         return Chunk(data, frames, now, self.clock, detection, switched)
 
     def wait(self, chunk: Chunk) -> Wait:
-        """How long to wait after ``chunk`` before the next read (see :func:`wait_after`)."""
-        return wait_after(self.line, len(chunk.data), self.pause_s)
+        """How long to wait after ``chunk`` before the next read (see :func:`wait_after`):
+        once frames flow, until just after the next one has ended (frame_timing.py)."""
+        wait = wait_after(self.line, len(chunk.data), self.pause_s)
+        if self.framed and wait.fd is None and wait.seconds:
+            return Wait(self.timing.wait(chunk.now, wait.seconds))
+        return wait
 
     def flush(self) -> list[Frame]:
         """The frame left half-read when the line ended."""
@@ -118,6 +125,7 @@ class LineSession:
             return False
         self.line.baudrate = detector.baudrate
         self.decoder = FrameDecoder(mode=self.decoder_mode, stats=self.stats)  # a half-read frame at the old speed is noise
+        self.timing = FrameTiming()
         return True
 
 

@@ -114,6 +114,11 @@ class FrameDecoder:
                 self._on_control(ETX, frames)
         return frames
 
+    @property
+    def unfinished(self) -> int:
+        """Bytes kept since the last frame ended (the next frame's beginning, or noise)."""
+        return len(self._pending)
+
     def flush(self) -> list[Frame]:
         """End of stream: the pending fragment, if it holds anything, is a partial frame."""
         frames: list[Frame] = []
