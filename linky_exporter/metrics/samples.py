@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from ..tic.framing import Mode
+from ..tic.group_values import EXPORT, IMPORT
 from ..tic.reading import Reading
 from ..tic.stge import BreakerState, CplStatus, EuridisOutput, TempoColor
 from . import catalogue as m
@@ -41,7 +42,7 @@ FIELD_METRICS = {
     "reference_power_exceeded": m.REFERENCE_POWER_EXCEEDED.name,
 }
 #: The directions an energy register (and so an active-power estimate) measures.
-DIRECTIONS = ("import", "export")
+DIRECTIONS = (IMPORT, EXPORT)
 #: Every sample of the active-power estimates (recomputed every frame, see meter/energy.py):
 #: dropped by key, not by a look at every sample.
 POWER_KEYS = tuple(
@@ -52,6 +53,8 @@ POWER_KEYS = tuple(
 # A stateset's states, listed once (iterating an Enum is slow, and this is done every frame).
 _TEMPO_STATES = tuple(colour.value for colour in TempoColor)
 _BREAKER_STATES = tuple(state.value for state in BreakerState)
+_EURIDIS_STATE_NAMES = tuple(_EURIDIS_STATES.values())
+_CPL_STATE_NAMES = tuple(_CPL_STATES.values())
 
 
 def stateset(samples: Samples, name: str, labels: tuple[str, ...], states: Sequence[str], current: str) -> None:
@@ -98,8 +101,8 @@ def _status_samples(s: Samples, reading: Reading) -> None:
     if status is None:
         return
     stateset(s, m.BREAKER_STATE.name, (), _BREAKER_STATES, status.breaker.value)
-    stateset(s, m.EURIDIS_OUTPUT_STATE.name, (), tuple(_EURIDIS_STATES.values()), _EURIDIS_STATES[status.euridis_output])
-    stateset(s, m.CPL_STATE.name, (), tuple(_CPL_STATES.values()), _CPL_STATES[status.cpl_status])
+    stateset(s, m.EURIDIS_OUTPUT_STATE.name, (), _EURIDIS_STATE_NAMES, _EURIDIS_STATES[status.euridis_output])
+    stateset(s, m.CPL_STATE.name, (), _CPL_STATE_NAMES, _CPL_STATES[status.cpl_status])
     _optional(s, m.DRY_CONTACT_OPEN, status.dry_contact_open)
     _optional(s, m.TERMINAL_COVER_OPEN, status.terminal_cover_open)
     _optional(s, m.OVERVOLTAGE, status.overvoltage)
@@ -128,10 +131,10 @@ def energy_registers(reading: Reading, serial: str) -> list[Register]:
     registers: list[Register] = []
     if reading.energy_imported_wh is not None:
         key = (m.ENERGY_IMPORTED_JOULES_TOTAL.name, (serial,))
-        registers.append(Register(key, reading.energy_imported_wh, _WH_IN_J, DIRECTIONS[0], derived))
+        registers.append(Register(key, reading.energy_imported_wh, _WH_IN_J, IMPORT, derived))
     if reading.energy_exported_wh is not None:
         key = (m.ENERGY_EXPORTED_JOULES_TOTAL.name, (serial,))
-        registers.append(Register(key, reading.energy_exported_wh, _WH_IN_J, DIRECTIONS[1]))
+        registers.append(Register(key, reading.energy_exported_wh, _WH_IN_J, EXPORT))
     by_index = m.ENERGY_IMPORTED_BY_INDEX_JOULES_TOTAL.name
     for register, values in (("supplier", reading.supplier_energy_wh), ("distributor", reading.distributor_energy_wh)):
         registers += [Register((by_index, (serial, register, str(i))), wh, _WH_IN_J) for i, wh in values.items()]

@@ -16,7 +16,7 @@ standard mode), until the pace is learnt again.
 
 from __future__ import annotations
 
-from .pacing import BITS_PER_CHARACTER
+from .pacing import wire_us
 
 #: After a frame's expected end: a frame a little late is still read whole.
 MARGIN_S = 0.1
@@ -37,7 +37,7 @@ class FrameTiming:
         """A read at ``now`` that completed ``frames`` frames and left ``unfinished`` bytes after the last one."""
         if not frames:
             return
-        end = now - unfinished * BITS_PER_CHARACTER / max(baudrate, 1)
+        end = now - wire_us(unfinished, max(baudrate, 1)) / 1e6
         if self.last_end is not None:
             period = (end - self.last_end) / frames
             self.period = period if SHORTEST_PERIOD_S <= period <= LONGEST_PERIOD_S else None
