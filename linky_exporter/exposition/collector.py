@@ -71,6 +71,14 @@ def build_info_samples() -> dict[str, list[tuple[tuple[str, ...], float]]]:
 def meter_samples(snap: Snapshot, now: float, prices: Prices | None) -> dict[SampleKey, float]:
     """The meter's samples and the exporter's own for it, without the ``meter`` label."""
     out: dict[SampleKey, float] = dict(snap.fresh_samples(now))
+    out.update(own_samples(snap, now, prices))
+    return out
+
+
+def own_samples(snap: Snapshot, now: float, prices: Prices | None) -> dict[SampleKey, float]:
+    """What the exporter says of the meter (up, identity, tariff names, prices, its source's
+    counters): the samples of ``meter_samples`` that are not the meter's measurements."""
+    out: dict[SampleKey, float] = {}
     up = snap.up(now)
     out[(m.UP.name, ())] = 1.0 if up else 0.0
     if snap.identity:

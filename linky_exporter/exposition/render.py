@@ -15,8 +15,11 @@ from two caches:
   the snapshot is replaced or one of its values goes stale
   (``Snapshot.next_change``), so a frame of one meter renders that meter only;
   and then only the series whose value changed (a tenth of them in a frame)
-  are written again, found by comparing the meter's samples with those of the
-  last rendering as sets.
+  are written again, found by comparing the meter's values with those of the
+  last rendering item by item, in C loops (the same series in the same order,
+  as from most frames to the next) or by key (series came or went);
+- each family's text is kept as one slot a meter, joined again only when one
+  of its slots changed.
 
 The text is the one prometheus_client writes, byte for byte, in both formats
 (tests/unit/test_render.py compares them): every metric and label name of the
@@ -29,14 +32,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from itertools import compress, repeat
 from math import copysign
+from operator import itemgetter, ne, or_
 from typing import TYPE_CHECKING
 
 from prometheus_client.utils import floatToGoString
 
 from ..meter import MeterState, Snapshot
 from ..metrics.catalogue import METRICS, Kind, MetricSpec
-from .collector import LinkyCollector, _family, _http_samples, build_info_samples, meter_samples
+from ..metrics.samples import SampleKey
+from .collector import LinkyCollector, _family, _http_samples, build_info_samples, own_samples
 
 if TYPE_CHECKING:
     from ..config.settings import Prices
@@ -54,6 +60,11 @@ class MeterRenderer:
         self._prefixes: dict[tuple[str, tuple[str, ...]], str] = {}
         self._headers: dict[str, tuple[str, str]] = {}  # name -> (text format, OpenMetrics)
         self._meters: dict[int, _MeterText] = {}  # by the meter's index in the collector
+        # Each family's text, one slot a meter (in the collector's order, "" where the
+        # meter has none), and its slots joined while none of them changes: at 64 meters,
+        # gathering each family's parts from every meter at each scrape was a fifth of it.
+        self._slots: dict[str, list[str]] = {}
+        self._joined: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def render(self, openmetrics: bool) -> str:
@@ -65,43 +76,71 @@ class MeterRenderer:
     def _render(self, openmetrics: bool) -> str:
         collector = self.collector
         now = collector.clock()
-        fragments = [self._meter_lines(i, state, now, collector.prices) for i, state in enumerate(collector.meters)]
+        meters = collector.meters
+        if len(self._meters) > len(meters):  # fewer meters than last time: start afresh
+            self._meters.clear()
+            self._slots.clear()
+            self._joined.clear()
+        for i, state in enumerate(meters):
+            self._meter_lines(i, state, now, collector.prices)
         rows: _Rows = {}
         rows.update(build_info_samples())
         if collector.http is not None:
             _http_samples(collector.http, rows)
-        for name, family_rows in rows.items():
-            fragments.append({name: self._lines(METRICS[name], family_rows)})
+        others = {name: self._lines(METRICS[name], family_rows) for name, family_rows in rows.items()}
         out: list[str] = []
         which = 1 if openmetrics else 0
+        slots, joined = self._slots, self._joined
         for name, spec in METRICS.items():
-            parts = [lines for fragment in fragments if (lines := fragment.get(name))]
-            if parts:
+            text = joined.get(name)
+            if text is None and name in slots:
+                text = joined[name] = "".join(slots[name])
+            other = others.get(name)
+            if text or other:
                 out.append(self._header(spec)[which])
-                out.extend(parts)
+                if text:
+                    out.append(text)
+                if other:
+                    out.append(other)
         return "".join(out)
 
-    def _meter_lines(self, index: int, state: MeterState, now: float, prices: Mapping[str, Prices]) -> dict[str, str]:
+    def _set_slot(self, name: str, index: int, text: str) -> None:
+        """Meter ``index``'s text of family ``name`` becomes ``text``."""
+        slots = self._slots.get(name)
+        if slots is None:
+            slots = self._slots[name] = []
+        if len(slots) <= index:
+            slots.extend([""] * (index + 1 - len(slots)))
+        slots[index] = text
+        self._joined.pop(name, None)
+
+    def _meter_lines(self, index: int, state: MeterState, now: float, prices: Mapping[str, Prices]) -> None:
+        """Bring meter ``index``'s slots up to date with its snapshot."""
         snap = state.snapshot
         cached = self._meters.get(index)
         if cached is not None and cached.snapshot is snap and now < cached.valid_until:
-            return cached.text
+            return
         if cached is None:
             cached = self._meters[index] = _MeterText()
-        samples = meter_samples(snap, now, prices.get(snap.meter))
-        # What changed since the last rendering, found by C-level set operations: a frame
-        # changes a tenth of a meter's 60 series, and a per-series loop was most of a
-        # scrape's CPU at 64 meters. 0.0 == -0.0, but they are written apart: a zero whose
-        # sign changed is rewritten too.
-        changed = samples.items() - cached.values.items()
-        negative_zeros = {key for key, value in samples.items() if not value and copysign(1.0, value) < 0}
-        changed.update((key, samples[key]) for key in negative_zeros ^ cached.negative_zeros if key in samples)
-        cached.negative_zeros = negative_zeros
-        old = cached.values
-        # The same number of series and none new: the same series (most frames).
-        same_series = len(samples) == len(old) and all(key in old for key, _ in changed)
-        removed = () if same_series else old.keys() - samples.keys()
-        cached.values = samples
+        keys, values, valid_until = _measurements(snap, now)
+        own = own_samples(snap, now, prices.get(snap.meter))  # after the measurements, as in meter_samples
+        keys += tuple(own)
+        values += own.values()
+        # What changed since the last rendering: a frame changes a tenth of a meter's 60
+        # series, and a per-series loop was most of a scrape's CPU at 64 meters. 0.0 ==
+        # -0.0, but they are written apart, so a value's sign is compared too.
+        signs = list(map(copysign, repeat(1.0, len(values)), values))
+        removed: list[SampleKey] = []
+        if keys == cached.keys:
+            # The same series in the same order (most frames): compared in C, item by item.
+            mask = map(or_, map(ne, values, cached.values), map(ne, signs, cached.signs))
+            changed = list(compress(zip(keys, values), mask))
+        else:
+            old = dict(zip(cached.keys, zip(cached.values, cached.signs)))
+            changed = [(key, value) for key, value, sign in zip(keys, values, signs) if old.get(key) != (value, sign)]
+            present = set(keys)
+            removed = [key for key in cached.keys if key not in present]
+        cached.keys, cached.values, cached.signs = keys, values, signs
         meter, lines, prefixes = snap.meter, cached.lines, self._prefixes
         touched = {key[0] for key in removed}
         reorder: set[str] = set()
@@ -125,19 +164,18 @@ class MeterRenderer:
             family[key] = prefix + _value(name, value)
         for name in reorder:
             family = lines[name]
-            lines[name] = {key: family[key] for key in samples if key[0] == name}
-        text = cached.text
+            lines[name] = {key: family[key] for key in keys if key[0] == name}
         for name in touched:
             family = lines[name]
             if not family:
                 del lines[name]
-                text.pop(name, None)
+                self._set_slot(name, index, "")
             elif name in _STATESETS:
-                text[name] = self._lines(METRICS[name], [((meter, *key[1]), samples[key]) for key in family])
+                samples = dict(zip(keys, values))
+                self._set_slot(name, index, self._lines(METRICS[name], [((meter, *key[1]), samples[key]) for key in family]))
             else:
-                text[name] = "".join(family.values())
-        cached.snapshot, cached.valid_until = snap, snap.next_change(now)
-        return text
+                self._set_slot(name, index, "".join(family.values()))
+        cached.snapshot, cached.valid_until = snap, valid_until
 
     def _lines(self, spec: MetricSpec, rows: Sequence[tuple[tuple[str, ...], float]]) -> str:
         prefixes = self._prefixes
@@ -167,15 +205,30 @@ class MeterRenderer:
 class _MeterText:
     """A meter's part of /metrics, as last rendered: kept until the snapshot is replaced or a value goes stale."""
 
-    __slots__ = ("snapshot", "valid_until", "values", "negative_zeros", "lines", "text")
+    __slots__ = ("snapshot", "valid_until", "keys", "values", "signs", "lines")
 
     def __init__(self) -> None:
         self.snapshot: Snapshot | None = None
         self.valid_until = float("-inf")
-        self.values: dict[tuple[str, tuple[str, ...]], float] = {}  # the samples rendered
-        self.negative_zeros: set[tuple[str, tuple[str, ...]]] = set()  # those of them that are -0.0
+        # The samples rendered: their keys, values and the values' signs (1.0 or -1.0).
+        self.keys: tuple[SampleKey, ...] = ()
+        self.values: list[float] = []
+        self.signs: list[float] = []
         self.lines: dict[str, dict[tuple[str, tuple[str, ...]], str]] = {}  # by family, each series' line
-        self.text: dict[str, str] = {}  # by family, its lines joined
+
+
+def _measurements(snap: Snapshot, now: float) -> tuple[tuple[SampleKey, ...], list[float], float]:
+    """The meter's measurements to expose now (``Snapshot.fresh_samples``) as keys and values,
+    and until when they hold (``Snapshot.next_change``).
+
+    Usually none is stale: then they are taken in C loops, not filtered one by one."""
+    samples = snap.samples
+    if snap.up(now):
+        oldest = min(map(itemgetter(1), samples.values()), default=float("inf"))
+        if oldest >= now - snap.stale_after:
+            return tuple(samples), list(map(itemgetter(0), samples.values())), min(snap.last_frame_at, oldest) + snap.stale_after
+    fresh = snap.fresh_samples(now)
+    return tuple(fresh), list(fresh.values()), snap.next_change(now)
 
 
 def _value(name: str, value: float) -> str:

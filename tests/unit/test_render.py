@@ -139,10 +139,11 @@ def test_a_value_that_turns_from_zero_to_minus_zero_is_written_again():
     renderer = MeterRenderer(collector)
     renderer.render(True)
     cached = renderer._meters[0]
-    key = next(key for key, value in cached.values.items() if value == 0)
-    cached.negative_zeros ^= {key}  # as if it had been rendered with the other sign
+    at = next(i for i, value in enumerate(cached.values) if value == 0)
+    key = cached.keys[at]
+    cached.signs[at] = -cached.signs[at]  # as if it had been rendered with the other sign
     cached.lines[key[0]][key] = "cached\n"
-    cached.text = {**cached.text, key[0]: "cached\n"}
+    renderer._set_slot(key[0], 0, "cached\n")
     cached.snapshot = None  # the meter's lines built again from what was rendered
     both(collector, renderer)
 
