@@ -172,6 +172,11 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     # Everything made so far lives as long as the process: out of the garbage
     # collector's sight, so the collections the HTTP server runs stay cheap.
     gc.freeze()
+    # A collection every 10,000 objects allocated (net) rather than 700: the frames and
+    # scrapes make short-lived objects that reference counting frees, few cycles. At 64
+    # meters the default ran 470 collections in 75 s, 7 % of the CPU, some of them inside
+    # a scrape; this runs 14. Cycles are still collected, 10,000 objects later at most.
+    gc.set_threshold(GC_YOUNG_OBJECTS, 10, 10)
     server.start()
     scheme = "https" if web_config.tls is not None else "http"
     log.info(
@@ -187,6 +192,7 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
 
 
 _STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+GC_YOUNG_OBJECTS = 10_000  # the garbage collector's first threshold (CPython's default: 700)
 
 
 def _wait_for_signal(stop: threading.Event) -> None:
