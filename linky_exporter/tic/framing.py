@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 # The frame model and the constants live in frame.py; they are imported from here too.
 from .frame import BAUD, EOT, ETX, HT, SP, STX, Frame, FrameResult, Group, Mode, checksum
-from .groups import CLEAR_BIT_7, check_groups, count_valid_groups
+from .groups import CLEAR_BIT_7, KnownGroups, check_groups, count_valid_groups
 
 __all__ = [
     "BAUD", "DEFAULT_MAX_FRAME_BYTES", "EOT", "ETX", "HT", "SP", "STX", "DecoderStats", "Frame", "FrameDecoder",
@@ -88,6 +88,8 @@ class FrameDecoder:
         self._opened = False
         # After an overflow, bytes are thrown away until the next control byte.
         self._discarding = False
+        # The last frame's valid groups, by text: most of them come again in the next.
+        self._known: KnownGroups = {}
 
     def feed(self, chunk: bytes) -> list[Frame]:
         self.stats.bytes += len(chunk)
@@ -218,7 +220,7 @@ class FrameDecoder:
             texts = inner.decode("latin-1").split("\r\n")
         else:
             pieces, texts = self._split_damaged(body, frame)
-        check_groups(pieces, texts, suspect, tabs, frame)
+        self._known = check_groups(pieces, texts, suspect, tabs, frame, self._known)
         return frame
 
     def _trim_line_ends(self, body: bytes) -> bytes:

@@ -19,23 +19,48 @@ _NOT_PRINTABLE_OR_HT = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # NamedTuple's own __new__ is a Python function; this is the C one it calls.
 _new_group = tuple.__new__
 
+#: Valid groups by their text (without LF and CR): (label, group, the mode its separator says).
+KnownGroups = dict[str, tuple[str, Group, Mode]]
 
-def check_groups(pieces: list[bytes], texts: list[str], suspect: bool, tabs: bool, frame: Frame) -> None:
+
+def check_groups(
+    pieces: list[bytes], texts: list[str], suspect: bool, tabs: bool, frame: Frame, known: KnownGroups | None = None
+) -> KnownGroups:
     """Validate each group (layout, then checksum, then content) into ``frame``.
 
     ``pieces`` and ``texts`` are the same groups without LF and CR, as bytes (for
     the checksum) and as text (for the fields). ``suspect``: the frame holds a
     control character other than HT somewhere, so each group is searched for one;
     ``tabs``: it holds an HT, which a historique group must not.
+
+    ``known``: the valid groups of the previous frame, as returned. Whether a group
+    is valid, and what it holds, depends on its text alone, and most of a frame's
+    groups repeat the previous frame's: those are taken as they were checked.
     """
     groups = frame.groups
     mode = frame.mode
     standard, historique = Mode.STANDARD, Mode.HISTORIQUE  # enum lookups are slow
     valid = bad_checksum = malformed = 0
-    for piece, text, total in zip(pieces, texts, map(sum, pieces)):
+    seen: KnownGroups = {}
+    if known is None:
+        known = seen
+    for piece, text in zip(pieces, texts):
+        hit = known.get(text)
+        if hit is not None:
+            label, group, group_mode = hit
+            if mode is None:
+                mode = group_mode
+            elif mode is not group_mode:
+                malformed += 1
+                continue
+            valid += 1
+            groups[label] = group
+            seen[text] = hit
+            continue
         if len(piece) < 4:
             malformed += 1
             continue
+        total = sum(piece)
         check = piece[-1]
         separator = piece[-2]
         if separator == SP:
@@ -78,9 +103,11 @@ def check_groups(pieces: list[bytes], texts: list[str], suspect: bool, tabs: boo
             malformed += 1  # the other mode's separator: not this frame's
             continue
         valid += 1
-        groups[label] = _new_group(Group, (data, horodate))
+        group = groups[label] = _new_group(Group, (data, horodate))
+        seen[text] = (label, group, group_mode)
     frame.mode, frame.groups_valid, frame.groups_bad_checksum = mode, valid, bad_checksum
     frame.groups_malformed += malformed
+    return seen
 
 
 def count_valid_groups(data: bytes) -> int:

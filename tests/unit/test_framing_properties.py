@@ -15,8 +15,17 @@ CAPTURES = [fixture_path(name).read_bytes() for name in sorted(fixture_counts())
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def run(data: bytes, cuts: list[int] | None = None) -> tuple[list[Frame], FrameDecoder]:
-    decoder = FrameDecoder(max_frame_bytes=2048)
+class ForgetfulDecoder(FrameDecoder):
+    """Checks every group of every frame afresh, as if none came in the frame before."""
+
+    def _parse(self, body: bytes) -> Frame:
+        self._known = {}
+        return super()._parse(body)
+
+
+def run(data: bytes, cuts: list[int] | None = None, decoder_class: type[FrameDecoder] = FrameDecoder,
+        mode: Mode | None = None) -> tuple[list[Frame], FrameDecoder]:
+    decoder = decoder_class(mode=mode, max_frame_bytes=2048)
     frames: list[Frame] = []
     start = 0
     for cut in sorted(set(cuts or [])):
@@ -99,6 +108,33 @@ def test_mutated_real_frames_never_raise_nor_yield_a_wrong_checksum(capture, ope
         if frame.groups:
             reading = read_frame(frame)
             assert all(v >= 0 for v in reading.supplier_energy_wh.values())
+
+
+@SETTINGS
+@given(capture=st.sampled_from(CAPTURES), operations=ops, cuts=st.lists(st.integers(0, 4000), max_size=8),
+       mode=st.sampled_from([None, Mode.HISTORIQUE, Mode.STANDARD]))
+def test_groups_known_from_the_previous_frame_are_judged_as_afresh(capture, operations, cuts, mode):
+    """The decoder takes a group that repeats the previous frame's as it was checked then;
+    on damaged and undamaged frames alike that must change nothing."""
+    data = mutate(capture * 2, operations)
+    cuts = [c % (len(data) + 1) for c in cuts]
+    remembered, remembering = run(data, cuts, FrameDecoder, mode)
+    afresh, forgetful = run(data, cuts, ForgetfulDecoder, mode)
+    assert [(f.result, f.mode, f.groups, f.groups_valid, f.groups_bad_checksum, f.groups_malformed) for f in remembered] == [
+        (f.result, f.mode, f.groups, f.groups_valid, f.groups_bad_checksum, f.groups_malformed) for f in afresh
+    ]
+    assert remembering.stats == forgetful.stats
+
+
+def test_a_group_damaged_in_the_next_frame_is_not_taken_from_the_last():
+    group = b"\nPAPP 00750 -\r"
+    frame = b"\x02\nADCO 031762120162 6\r" + group + b"\x03"
+    damaged = frame.replace(group, b"\nPAPP 00751 -\r")  # the same checksum character, now wrong
+    decoder = FrameDecoder()
+    (first,) = decoder.feed(frame)
+    (second,) = decoder.feed(damaged)
+    assert first.groups["PAPP"].value == "00750"
+    assert "PAPP" not in second.groups and second.groups_bad_checksum == 1
 
 
 @SETTINGS
