@@ -11,7 +11,7 @@ import json
 import sys
 from typing import BinaryIO
 
-from ..tic.framing import Frame, FrameDecoder, FrameResult
+from ..tic.framing import Frame, FrameDecoder, FrameResult, Group
 
 _CHUNK = 1 << 16
 
@@ -42,13 +42,14 @@ def run(args: argparse.Namespace) -> int:
 
 def decode_stream(stream: BinaryIO, out, err) -> int:
     decoder = FrameDecoder()
+    printer = _FramePrinter(out)
     # read1: what has arrived (up to a chunk), so that a frame from a pipe or a live
     # line is printed as soon as it ends, not once 64 KiB have come (9 min at 1200 Bd).
     read = getattr(stream, "read1", stream.read)
     while chunk := read(_CHUNK):
-        if _print_frames(decoder.feed(chunk), out):
+        if printer.print(decoder.feed(chunk)):
             out.flush()
-    _print_frames(decoder.flush(), out)
+    printer.print(decoder.flush())
     stats = decoder.stats
     counts = {
         "frames_valid": stats.frames_valid,
@@ -65,16 +66,39 @@ def decode_stream(stream: BinaryIO, out, err) -> int:
     return 0
 
 
-def _print_frames(frames: list[Frame], out) -> bool:
-    """Write the valid frames; True if there was one."""
-    lines = []
-    for frame in frames:
-        if frame.result is not FrameResult.VALID:
-            continue
-        groups = {
-            label: {"value": group.value.strip(" "), "horodate": group.horodate}
-            for label, group in frame.groups.items()
-        }
-        lines.append(json.dumps({"mode": str(frame.mode), "groups": groups}) + "\n")
-    out.write("".join(lines))  # one write per chunk read, not one per frame
-    return bool(lines)
+class _FramePrinter:
+    """Valid frames as JSON lines: ``{"mode": ..., "groups": {label: {"value", "horodate"}}}``.
+
+    Each group's ``"label": {...}`` is the text json.dumps writes for it, kept while it
+    comes again: most of a frame's groups are the previous frame's, and encoding them
+    was most of the command's output work. The line is byte for byte ``json.dumps`` of
+    the whole frame (tests/end_to_end/test_decode_command.py).
+    """
+
+    _KEPT = 4096  # groups kept at most (a frame has 10 to 70)
+
+    def __init__(self, out) -> None:
+        self.out = out
+        self._known: dict[tuple[str, Group], str] = {}
+
+    def print(self, frames: list[Frame]) -> bool:
+        """Write the valid frames, in one write; True if there was one."""
+        lines = []
+        known = self._known
+        for frame in frames:
+            if frame.result is not FrameResult.VALID:
+                continue
+            if len(known) > self._KEPT:
+                known.clear()
+            parts = []
+            for item in frame.groups.items():
+                part = known.get(item)
+                if part is None:
+                    label, group = item
+                    part = known[item] = (
+                        json.dumps(label) + ": " + json.dumps({"value": group.value.strip(" "), "horodate": group.horodate})
+                    )
+                parts.append(part)
+            lines.append('{"mode": ' + json.dumps(str(frame.mode)) + ', "groups": {' + ", ".join(parts) + "}}\n")
+        self.out.write("".join(lines))  # one write per chunk read, not one per frame
+        return bool(lines)

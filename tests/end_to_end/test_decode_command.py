@@ -81,6 +81,34 @@ def test_counts_match_the_manifest_for_every_capture(path):
     assert counts["groups_malformed"] == manifest["groups_unparseable"]
 
 
+@pytest.mark.parametrize("path", all_capture_paths(), ids=lambda p: p.name)
+def test_each_line_is_json_dumps_of_its_frame(path):
+    """decode writes each group's JSON once while it repeats; every line must still be what
+    json.dumps writes for the whole frame (escapes, key order, separators)."""
+    from linky_exporter.tic.framing import FrameDecoder, FrameResult
+
+    data = path.read_bytes()
+    decoder = FrameDecoder()
+    frames = [*decoder.feed(data), *decoder.flush()]
+    expected = "".join(
+        json.dumps({"mode": str(frame.mode), "groups": {
+            label: {"value": group.value.strip(" "), "horodate": group.horodate} for label, group in frame.groups.items()
+        }}) + "\n"
+        for frame in frames if frame.result is FrameResult.VALID
+    )
+    assert decode(str(path)).stdout.decode() == expected
+
+
+def test_a_group_with_quotes_and_backslashes_is_escaped_as_json_dumps_escapes_it():
+    from linky_exporter.tic.frame import checksum
+
+    payload = 'MSG1\tA "quoted" \\ text\t'.encode()
+    group = b"\n" + payload + bytes([checksum(payload)]) + b"\r"
+    frame = b"\x02" + group + b"\x03"
+    lines = decode("-", stdin=frame * 3).stdout.decode().splitlines()
+    assert lines == [json.dumps({"mode": "standard", "groups": {"MSG1": {"value": 'A "quoted" \\ text', "horodate": None}}})] * 3
+
+
 def test_decode_imports_only_the_framing():
     # The exporter's imports (pydantic, prometheus_client, the server, the simulator) cost
     # decode more CPU than a day of frames: cli.py imports a command's module when it runs.
