@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from linky_exporter.sources.autodetect import GARBAGE_BYTES, ModeDetector
 from linky_exporter.tic.framing import FrameDecoder, Mode
 
-from ..support.captures import fixture_path
+from ..support.captures import fixture_counts, fixture_path
 
 HIST = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()
 STD = fixture_path("std_tri_prod_tempo_linky__openhab_linky-tic-mode-standard-three-phase-prod.tic").read_bytes()
@@ -40,15 +42,36 @@ def test_the_right_speed_is_kept_while_a_long_frame_is_still_coming():
     # Joined mid-frame on a standard three-phase line: about 1.7 kB before the first ETX.
     detector = ModeDetector(None, 0.0, start=Mode.STANDARD)
     head = STD[: STD.index(b"\x03")]
-    assert len(head) > 4 * GARBAGE_BYTES
+    assert len(head) > 4 * GARBAGE_BYTES[Mode.STANDARD]
     feed(detector, FrameDecoder(), head, 0.0)
     assert detector.trying is Mode.STANDARD  # valid groups kept it there, no frame needed
 
 
 def test_garbage_switches_speed_after_a_bounded_number_of_bytes():
     detector = ModeDetector(None, 0.0)
-    feed(detector, FrameDecoder(), garbage(GARBAGE_BYTES + 10), 0.0, chunk=10, step=0.01)
+    feed(detector, FrameDecoder(), garbage(GARBAGE_BYTES[Mode.HISTORIQUE] + 10), 0.0, chunk=10, step=0.01)
     assert detector.trying is Mode.STANDARD and detector.baudrate == 9600
+
+
+HISTORIQUE_CAPTURES = sorted(name for name in fixture_counts() if name.startswith("hist_"))
+
+
+@pytest.mark.parametrize("name", HISTORIQUE_CAPTURES)
+def test_a_historique_line_keeps_its_speed_wherever_it_is_joined(name):
+    """Historique gives up after fewer bytes than standard: at the right speed, joined at any
+    byte and read a few bytes at a time, a whole valid group always comes before them."""
+    capture = fixture_path(name).read_bytes()
+    data = capture * 2  # a one-frame capture joined mid-way: the frame comes again
+    for offset in range(0, capture.index(b"\x03") + 1):
+        detector = ModeDetector(None, 0.0)
+        decoder = FrameDecoder()
+        for i in range(offset, len(data), 7):
+            piece = data[i : i + 7]
+            detector.observe(0.0, piece, decoder.feed(piece))
+            assert detector.trying is Mode.HISTORIQUE, (name, offset, i)
+            if detector.locked is not None:
+                break
+        assert detector.locked is Mode.HISTORIQUE, (name, offset)
 
 
 def test_silence_alternates_speeds_on_a_timer():
