@@ -54,3 +54,13 @@ def test_an_ipv4_address_listens_on_ipv4_only():
     listener = listen("127.0.0.1", 0)
     assert listener.family == socket.AF_INET
     listener.close()
+
+
+def test_serving_does_not_import_ctypes_until_shutdown():
+    """ctypes (0.4 MB of RSS for the process's whole life) is imported by the shutdown filter only."""
+    import subprocess
+    import sys
+
+    code = "import sys, linky_exporter.commands.serve; print('ctypes' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
