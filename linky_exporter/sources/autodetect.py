@@ -24,8 +24,9 @@ OTHER = {Mode.HISTORIQUE: Mode.STANDARD, Mode.STANDARD: Mode.HISTORIQUE}
 GARBAGE_BYTES = {Mode.HISTORIQUE: 80, Mode.STANDARD: 200}
 #: Bytes kept to look for a whole group across chunk boundaries.
 _WINDOW = 256
-#: Longest wait for a first valid frame at one speed: a partial frame then a
-#: whole one (historique: up to 2.3 s each; standard: about 1 s each).
+#: Longest wait at one speed without a valid group: a partial frame then a whole
+#: one would be up to 6 s in historique (a three-phase frame is 3 s on the wire),
+#: but valid groups prove the speed sooner, and each one starts the wait again.
 ATTEMPT_SECONDS = {Mode.HISTORIQUE: 5.0, Mode.STANDARD: 3.0}
 #: Once locked, how long without a valid frame (while bytes keep coming) before
 #: looking for the mode again. Several historique frames' worth.
@@ -54,24 +55,28 @@ class ModeDetector:
     def baudrate(self) -> int:
         return BAUD[self.locked or self.trying]
 
-    def observe(self, now: float, chunk: bytes, frames: list[Frame]) -> Detection | None:
-        """Account for a chunk and the frames it completed; say when the mode changed."""
+    def observe(self, now: float, chunk: bytes, frames: list[Frame], switched: bool = False) -> Detection | None:
+        """Account for a chunk and the frames it completed; say when the mode changed.
+
+        ``switched``: the line's speed was changed just before this chunk was read, so
+        its bytes are partly what arrived at the old speed (a UART keeps what it
+        received when its speed changes): they are searched for groups but not held
+        against the new speed."""
         if self.fixed is not None:
             return None
         event = None
         if any(frame.groups_valid for frame in frames):
-            self._bytes_without_group = 0
-            self._recent.clear()
+            self._right_speed(now)
         elif self.locked is None or now - self._last_valid > RELOCK_SECONDS:
             # Frames end only at ETX, and a frame can take 2 s: whole groups with a
             # valid checksum tell sooner that the speed is right. (Not needed while
             # locked frames keep coming: this is the reader's hot path.)
             self._recent += chunk
             if count_valid_groups(self._recent):
-                self._bytes_without_group = 0
-                self._recent.clear()
+                self._right_speed(now)
             else:
-                self._bytes_without_group += len(chunk)
+                if not switched:
+                    self._bytes_without_group += len(chunk)
                 del self._recent[:-_WINDOW]
         for frame in frames:
             if frame.result is FrameResult.VALID and frame.mode is not None:
@@ -91,6 +96,13 @@ class ModeDetector:
         if self._bytes_without_group >= GARBAGE_BYTES[self.trying] or now - self._attempt_started >= ATTEMPT_SECONDS[self.trying]:
             self._switch(OTHER[self.trying], now)
         return None
+
+    def _right_speed(self, now: float) -> None:
+        """Valid groups came: this speed is right. The attempt goes on while they come, for a
+        frame can take longer than ATTEMPT_SECONDS to end (three-phase historique: 3 s)."""
+        self._bytes_without_group = 0
+        self._recent.clear()
+        self._attempt_started = now
 
     def _switch(self, mode: Mode, now: float) -> None:
         self.trying = mode

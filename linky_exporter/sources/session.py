@@ -104,7 +104,7 @@ class LineSession:
         self.timing.observe(now, len(frames), self.decoder.unfinished, self.line.baudrate)
         if not self.framed:
             self.framed = any(frame.result is FrameResult.VALID for frame in frames)
-        detection = self.detector.observe(now, data, frames) if self.detector is not None else None
+        detection = self.detector.observe(now, data, frames, switched) if self.detector is not None else None
         return Chunk(data, frames, now, self.clock, detection, switched)
 
     def wait(self, chunk: Chunk) -> Wait:

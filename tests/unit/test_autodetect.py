@@ -99,3 +99,34 @@ def test_a_fixed_mode_never_switches():
     detector = ModeDetector(Mode.STANDARD, 0.0)
     events, _ = feed(detector, FrameDecoder(), garbage(5000), 0.0, step=1.0)
     assert events == [] and detector.baudrate == 9600
+
+
+def test_a_frame_longer_than_an_attempt_keeps_the_speed_while_its_groups_come():
+    """A three-phase historique frame is 3 s on the wire: joined just after its start, the
+    whole next one ends 6 s later, past ATTEMPT_SECONDS. Its valid groups keep the speed."""
+    from linky_exporter.simulator import generate
+
+    data = generate("simulated://historique?phases=3&contract=tempo&seed=3&start=2024-01-10T19:00", 3)
+    frame = data.index(b"\x03") + 1
+    assert frame * 10 / 1200 > 2.5  # seconds on the wire at 1200 Bd, 7E1
+    detector, decoder = ModeDetector(None, 0.0), FrameDecoder()
+    now = 0.0
+    for i in range(5, len(data), 12):  # 120 bytes a second
+        now += 0.1
+        piece = data[i : i + 12]
+        detector.observe(now, piece, decoder.feed(piece))
+        assert detector.trying is Mode.HISTORIQUE, now
+        if detector.locked is not None:
+            break
+    assert detector.locked is Mode.HISTORIQUE and now > 5.0
+
+
+def test_bytes_read_just_after_a_change_of_speed_do_not_count_against_the_new_one():
+    """A UART keeps what it received at the old speed: the first read after the change holds
+    that garbage, which must not make the detector leave the new speed at once."""
+    detector = ModeDetector(None, 0.0)
+    leftover = garbage(3 * GARBAGE_BYTES[Mode.HISTORIQUE])
+    assert detector.observe(0.1, leftover, [], switched=True) is None
+    assert detector.trying is Mode.HISTORIQUE
+    detector.observe(0.2, leftover, [])  # the same garbage read at this speed: wrong speed
+    assert detector.trying is Mode.STANDARD
