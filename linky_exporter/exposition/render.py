@@ -34,7 +34,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from itertools import compress, repeat
 from math import copysign
-from operator import itemgetter, ne, or_
+from operator import ne, or_
 from typing import TYPE_CHECKING
 
 from prometheus_client.utils import floatToGoString
@@ -122,7 +122,7 @@ class MeterRenderer:
             return
         if cached is None:
             cached = self._meters[index] = _MeterText()
-        keys, values, valid_until = _measurements(snap, now)
+        keys, values, valid_until = snap.fresh_measurements(now)
         own = own_samples(snap, now, prices.get(snap.meter))  # after the measurements, as in meter_samples
         keys += tuple(own)
         values += own.values()
@@ -215,20 +215,6 @@ class _MeterText:
         self.values: list[float] = []
         self.signs: list[float] = []
         self.lines: dict[str, dict[tuple[str, tuple[str, ...]], str]] = {}  # by family, each series' line
-
-
-def _measurements(snap: Snapshot, now: float) -> tuple[tuple[SampleKey, ...], list[float], float]:
-    """The meter's measurements to expose now (``Snapshot.fresh_samples``) as keys and values,
-    and until when they hold (``Snapshot.next_change``).
-
-    Usually none is stale: then they are taken in C loops, not filtered one by one."""
-    samples = snap.samples
-    if snap.up(now):
-        oldest = min(map(itemgetter(1), samples.values()), default=float("inf"))
-        if oldest >= now - snap.stale_after:
-            return tuple(samples), list(map(itemgetter(0), samples.values())), min(snap.last_frame_at, oldest) + snap.stale_after
-    fresh = snap.fresh_samples(now)
-    return tuple(fresh), list(fresh.values()), snap.next_change(now)
 
 
 def _value(name: str, value: float) -> str:

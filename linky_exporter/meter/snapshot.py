@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
 from ..metrics.samples import SampleKey
 from ..tic.framing import FrameResult
@@ -57,6 +58,18 @@ class Snapshot:
             return {}
         limit = now - self.stale_after
         return {key: value for key, (value, seen) in self.samples.items() if seen >= limit}
+
+    def fresh_measurements(self, now: float) -> tuple[tuple[SampleKey, ...], list[float], float]:
+        """``fresh_samples`` as keys and values, and ``next_change``, at once. Usually no
+        value is stale: then they are taken in C loops (the renderer's path at each
+        scrape), not filtered one by one."""
+        samples = self.samples
+        if self.up(now):
+            oldest = min(map(itemgetter(1), samples.values()), default=float("inf"))
+            if oldest >= now - self.stale_after:
+                return tuple(samples), list(map(itemgetter(0), samples.values())), min(self.last_frame_at, oldest) + self.stale_after
+        fresh = self.fresh_samples(now)
+        return tuple(fresh), list(fresh.values()), self.next_change(now)
 
     def fresh(self, seen: Seen | None, now: float) -> float | None:
         """A readout value if it is still fresh now, with the same rule as the samples."""
