@@ -136,14 +136,16 @@ def serve(settings: Settings, sources: list, web_config: WebConfig) -> int:
     others.register(ProcessCollector(registry=None))
     stop = threading.Event()
     readers = [MeterReader(spec, state, settings.tic.fixed_mode) for spec, state in zip(sources, meters)]
-    reading = ReadingLoop(readers, stop)  # one thread reads every meter
+    renderer = MeterRenderer(collector)
+    # One thread reads every meter, and renders the frames it records while scrapes come often.
+    reading = ReadingLoop(readers, stop, after_reads=renderer.refresh)
     app = ExporterApp(
         registry,
         meters,
         settings.web.telemetry_path,
         ready=lambda: all(reader.opened.is_set() for reader in readers),
         prices=settings.prices,
-        renderer=MeterRenderer(collector),
+        renderer=renderer,
         others=others,
     )
     host, port = split_listen_address(settings.web.listen_address)

@@ -19,7 +19,13 @@ from two caches:
   last rendering item by item, in C loops (the same series in the same order,
   as from most frames to the next) or by key (series came or went);
 - each family's text is kept as one slot a meter, joined again only when one
-  of its slots changed.
+  of its slots changed;
+- while scrapes come at most PRERENDER_INTERVAL_S apart, the reading loop
+  brings the meters' slots up to date after the reads of each of its wake-ups
+  (``refresh``), so a scrape finds them rendered: each of those frames would be
+  rendered by a scrape anyway, and rendered when it comes it is out of the
+  scrape's wait (kube-state-metrics keeps its objects' text rendered in the
+  same way). Farther apart, a scrape renders what changed since the last one.
 
 The text is the one prometheus_client writes, byte for byte, in both formats
 (tests/unit/test_render.py compares them): every metric and label name of the
@@ -31,7 +37,8 @@ prometheus_client does (backslash, newline, double quote).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from itertools import compress, repeat
 from math import copysign
 from operator import ne, or_
@@ -51,12 +58,19 @@ _STATESETS = frozenset(spec.name for spec in METRICS.values() if spec.kind is Ki
 _INFOS = frozenset(spec.name for spec in METRICS.values() if spec.kind is Kind.INFO)
 _Rows = dict[str, list[tuple[tuple[str, ...], float]]]
 
+#: Scrapes at most this far apart have the meters rendered as their frames come
+#: (``refresh``). A meter sends a frame every 1 to 3 s: scraped that often, rendering
+#: each frame when it comes costs what the scrapes would spend on it; scraped every
+#: 15 s, it would render 15 frames for one scrape.
+PRERENDER_INTERVAL_S = 2.0
+
 
 class MeterRenderer:
     """The text of ``collector``'s families (no ``# EOF``: what follows is the caller's)."""
 
-    def __init__(self, collector: LinkyCollector):
+    def __init__(self, collector: LinkyCollector, monotonic: Callable[[], float] = time.monotonic):
         self.collector = collector
+        self.monotonic = monotonic  # when scrapes come (refresh)
         self._prefixes: dict[tuple[str, tuple[str, ...]], str] = {}
         self._headers: dict[str, tuple[str, str]] = {}  # name -> (text format, OpenMetrics)
         self._meters: dict[int, _MeterText] = {}  # by the meter's index in the collector
@@ -66,16 +80,29 @@ class MeterRenderer:
         self._slots: dict[str, list[str]] = {}
         self._joined: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._rendered_at = (float("-inf"), float("-inf"))  # the last two renderings (time.monotonic())
 
     def render(self, openmetrics: bool) -> str:
         # The caches are updated in place: two scrapes rendering at once (different
-        # Accept headers) take turns, as they would for the GIL anyway.
+        # Accept headers), or a scrape and the reading loop's refresh, take turns, as
+        # they would for the GIL anyway.
         with self._lock:
+            self._rendered_at = (self._rendered_at[1], self.monotonic())
             return self._render(openmetrics)
 
-    def _render(self, openmetrics: bool) -> str:
+    def refresh(self) -> None:
+        """Bring each meter's text up to date with its snapshot, while scrapes come often
+        (the reading loop calls this after each wake-up's reads; otherwise it costs a clock
+        read). After each read instead, it cost 1.03-1.11x the CPU at 64 meters and the
+        scrapes' p99 did not fall further."""
+        before_last, last = self._rendered_at
+        if self.monotonic() - last > PRERENDER_INTERVAL_S or last - before_last > PRERENDER_INTERVAL_S:
+            return
+        with self._lock:
+            self._update_meters(self.collector.clock())
+
+    def _update_meters(self, now: float) -> None:
         collector = self.collector
-        now = collector.clock()
         meters = collector.meters
         if len(self._meters) > len(meters):  # fewer meters than last time: start afresh
             self._meters.clear()
@@ -83,6 +110,10 @@ class MeterRenderer:
             self._joined.clear()
         for i, state in enumerate(meters):
             self._meter_lines(i, state, now, collector.prices)
+
+    def _render(self, openmetrics: bool) -> str:
+        collector = self.collector
+        self._update_meters(collector.clock())
         rows: _Rows = {}
         rows.update(build_info_samples())
         if collector.http is not None:

@@ -14,6 +14,10 @@ sleep 0.3 s in close()): they run in short-lived threads of their own, so that
 one dead or flapping host never delays the other meters' reads (a tty's 4 KiB
 buffer holds 4 s of standard mode). A reader has one opening thread at most,
 only while its source is being opened.
+
+``after_reads`` runs after each wake-up's reads, on the loop's thread: serve
+passes the renderer's refresh (exposition/render.py), which renders the frames
+just recorded while scrapes come often.
 """
 
 from __future__ import annotations
@@ -27,10 +31,11 @@ import queue
 import selectors
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ..sources.line import Line
 from .reader import BACKOFF_MAX_S, MeterReader, close_quietly
+from .throttled_log import ThrottledLog
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +51,17 @@ CLOSE_WAIT_S = 1.0
 
 
 class ReadingLoop(threading.Thread):
-    def __init__(self, readers: list[MeterReader], stop: threading.Event | None = None):
+    def __init__(
+        self,
+        readers: list[MeterReader],
+        stop: threading.Event | None = None,
+        after_reads: Callable[[], None] | None = None,
+    ):
         super().__init__(name="readers", daemon=True)
         self.readers = list(readers)
         self.stop_event = stop or threading.Event()
+        self.after_reads = after_reads
+        self._after_reads_error = ThrottledLog(log)
         self._opened: queue.SimpleQueue[tuple[MeterReader, Line | None, BaseException | None]] = queue.SimpleQueue()
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = os.pipe()
@@ -80,6 +92,8 @@ class ReadingLoop(threading.Thread):
             while not self.stop_event.is_set():
                 self._adopt_opened()
                 self._run_due(time.monotonic())
+                if self.after_reads is not None:
+                    self._call_after_reads()
                 if not self._entry and not any(reader.opening for reader in self.readers):
                     return  # every source was a capture read to its end
                 self._sleep()
@@ -119,6 +133,12 @@ class ReadingLoop(threading.Thread):
                 reader.due = now + BACKOFF_MAX_S
             self._watch(reader)
             self._schedule(reader)
+
+    def _call_after_reads(self) -> None:
+        try:
+            self.after_reads()  # type: ignore[misc]
+        except Exception:  # a bug of ours: the meters are still read, and scrapes render them
+            self._after_reads_error.log(logging.ERROR, "unexpected error after the reads", exc_info=True)
 
     def _schedule(self, reader: MeterReader) -> None:
         """Put ``reader`` in the heap at its ``due`` time (unless it is being opened or has ended)."""

@@ -49,7 +49,10 @@ class Snapshot:
         if not self.up(now):
             return float("inf")
         limit = now - self.stale_after
-        seen = min((seen for _, seen in self.samples.values() if seen >= limit), default=float("inf"))
+        # Usually nothing is stale: the oldest reading, found in C (at each scrape, for every meter).
+        seen = min(map(itemgetter(1), self.samples.values()), default=float("inf"))
+        if seen < limit:
+            seen = min((seen for _, seen in self.samples.values() if seen >= limit), default=float("inf"))
         return min(self.last_frame_at, seen) + self.stale_after  # type: ignore[operator]
 
     def fresh_samples(self, now: float) -> dict[SampleKey, float]:

@@ -24,7 +24,7 @@ class ThrottledLog:
         self._logged_at = float("-inf")
         self._held = 0
 
-    def log(self, level: int, message: str, *args: object) -> None:
+    def log(self, level: int, message: str, *args: object, exc_info: bool = False) -> None:
         now = self._clock()
         if now - self._logged_at < self._every_s:
             self._held += 1
@@ -33,4 +33,4 @@ class ThrottledLog:
         if held:
             message += " (%d more such line%s held back since the last one)"
             args = (*args, held, "s" if held > 1 else "")
-        self._logger.log(level, message, *args)
+        self._logger.log(level, message, *args, exc_info=exc_info)

@@ -3,6 +3,8 @@ the guard's counts, the source counters, identity and change of meter, the reado
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from linky_exporter.meter import MeterState
@@ -11,6 +13,7 @@ from linky_exporter.tic.framing import FrameDecoder, FrameResult
 from linky_exporter.tic.interpret import read_frame
 
 from ..support.captures import fixture_path
+from ..support.fed_meter import fed_state
 
 EXCEEDED = ("linky_reference_power_exceeded", ())
 
@@ -308,3 +311,16 @@ def test_bytes_between_frames_wait_for_the_next_frame_and_a_line_without_frames_
     assert state.snapshot.bytes == 150 + len(frames)
     feed_bytes(state, b"\x7f" * 10, now=1005.0)  # 3 s without a frame: the bytes are shown alone
     assert state.snapshot.bytes == 170 + len(frames)
+
+
+def test_what_a_snapshot_exposes_changes_when_its_oldest_fresh_value_goes_stale():
+    """The /metrics response cache lasts until then (next_change), at each scrape for every meter."""
+    snap = fed_state(now=1000.0).snapshot  # every value read at 1000, stale after 30 s
+    first, second = list(snap.samples)[:2]
+    samples = dict(snap.samples)
+    samples[first] = (1.0, 990.0)
+    samples[second] = (2.0, 960.0)
+    snap = replace(snap, samples=samples)
+    assert snap.next_change(985.0) == 990.0  # all fresh: the oldest goes stale first
+    assert snap.next_change(995.0) == 1020.0  # that one is stale already: the next oldest
+    assert snap.next_change(1031.0) == float("inf")  # down: nothing more changes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -141,3 +142,28 @@ def test_a_line_that_hangs_while_closing_holds_no_other_meter_back():
         loop.stop()
         loop.join(5)
     wait_for(lambda: all(not line.is_open for line in hanging), timeout=10, what="the hanging closes to end")
+
+
+def test_what_runs_after_the_reads_runs_on_the_loop_and_its_error_is_logged_once(caplog):
+    """serve passes the renderer's refresh: a bug in it must stop no meter and log one line a
+    minute at most (it would fail after every read)."""
+    readers, states = _readers(2, f"file://{STANDARD}?loop=1")
+    calls: list[threading.Thread] = []
+
+    def after_reads() -> None:
+        calls.append(threading.current_thread())
+        raise RuntimeError("a bug after the reads")
+
+    loop = ReadingLoop(readers, after_reads=after_reads)
+    with caplog.at_level(logging.ERROR, logger="linky_exporter.meter.reading_loop"):
+        loop.start()
+        try:
+            wait_for(lambda: all(state.snapshot.frames["valid"] >= 3 for state in states), timeout=30,
+                     what="three valid frames from each meter")
+        finally:
+            loop.stop()
+            loop.join(5)
+    assert len(calls) >= 3 and set(calls) == {loop}
+    errors = [record for record in caplog.records if "after the reads" in record.getMessage()]
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None and "a bug after the reads" in caplog.text

@@ -150,7 +150,8 @@ def test_a_value_that_turns_from_zero_to_minus_zero_is_written_again():
 
 def test_scrapes_rendering_at_once_get_whole_and_equal_texts():
     """Up to four application threads render at once (other Accept headers miss the
-    response cache); the renderer's caches, updated in place, must not mix them up."""
+    response cache), and the reading loop refreshes the meters' text meanwhile; the
+    renderer's caches, updated in place, must not mix them up."""
     import threading
 
     fleet = Fleet()
@@ -165,6 +166,13 @@ def test_scrapes_rendering_at_once_get_whole_and_equal_texts():
         except BaseException as error:  # noqa: BLE001 - reported by the assertion below
             errors.append(error)
 
+    def refresh() -> None:  # the reading loop's, beside the scrapes
+        try:
+            for _ in range(20):
+                renderer.refresh()
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
     import sys
 
     interval = sys.getswitchinterval()
@@ -173,7 +181,7 @@ def test_scrapes_rendering_at_once_get_whole_and_equal_texts():
         for _ in range(30):
             fleet.frame()
             texts.clear()
-            threads = [threading.Thread(target=scrape) for _ in range(4)]
+            threads = [threading.Thread(target=scrape) for _ in range(4)] + [threading.Thread(target=refresh)]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -184,3 +192,56 @@ def test_scrapes_rendering_at_once_get_whole_and_equal_texts():
             assert set(texts) == {openmetrics_latest(registry).decode()[: -len("# EOF\n")]}
     finally:
         sys.setswitchinterval(interval)
+
+
+class Monotonic:
+    """The renderer's clock for when scrapes come, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _rendered_with_their_snapshots(renderer: MeterRenderer, fleet: Fleet) -> list[bool]:
+    return [renderer._meters[i].snapshot is state.snapshot for i, state in enumerate(fleet.meters)]
+
+
+def test_while_scrapes_come_every_second_each_frame_is_rendered_when_it_is_recorded():
+    fleet = Fleet()
+    monotonic = Monotonic()
+    collector = LinkyCollector(fleet.meters, clock=lambda: fleet.now)
+    renderer = MeterRenderer(collector, monotonic=monotonic)
+    renderer.render(True)
+    monotonic.now += 1.0
+    renderer.render(True)
+    fleet.frame(range(2))
+    monotonic.now += 0.5
+    renderer.refresh()  # what the reading loop calls after its reads
+    # The two meters with a frame are rendered already: the next scrape only joins their text.
+    assert _rendered_with_their_snapshots(renderer, fleet) == [True] * len(fleet.meters)
+    both(collector, renderer)
+    fleet.now += 31  # stale: a refresh renders that too
+    renderer.refresh()
+    assert _rendered_with_their_snapshots(renderer, fleet) == [True] * len(fleet.meters)
+    both(collector, renderer)
+
+
+@pytest.mark.parametrize(("between_scrapes", "since_the_last"), [(15.0, 0.5), (1.0, 2.5)],
+                         ids=["scrapes 15 s apart", "no scrape for 2.5 s"])
+def test_while_scrapes_are_rare_a_frame_waits_for_the_next_scrape(between_scrapes, since_the_last):
+    """Scraped every 15 s, rendering each frame as it comes would render 15 for one scrape;
+    a scraper that went away leaves the frames unrendered after 2 s."""
+    fleet = Fleet()
+    monotonic = Monotonic()
+    collector = LinkyCollector(fleet.meters, clock=lambda: fleet.now)
+    renderer = MeterRenderer(collector, monotonic=monotonic)
+    renderer.render(True)
+    monotonic.now += between_scrapes
+    renderer.render(True)
+    fleet.frame(range(2))
+    monotonic.now += since_the_last
+    renderer.refresh()
+    assert _rendered_with_their_snapshots(renderer, fleet) == [False, False] + [True] * (len(fleet.meters) - 2)
+    both(collector, renderer)
