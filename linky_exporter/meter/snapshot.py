@@ -48,12 +48,8 @@ class Snapshot:
         """When what this snapshot exposes changes without a new snapshot: the next staleness."""
         if not self.up(now):
             return float("inf")
-        limit = now - self.stale_after
-        # Usually nothing is stale: the oldest reading, found in C (at each scrape, for every meter).
-        seen = min(map(itemgetter(1), self.samples.values()), default=float("inf"))
-        if seen < limit:
-            seen = min((seen for _, seen in self.samples.values() if seen >= limit), default=float("inf"))
-        return min(self.last_frame_at, seen) + self.stale_after  # type: ignore[operator]
+        oldest, _ = self._oldest_fresh(now - self.stale_after)
+        return min(self.last_frame_at, oldest) + self.stale_after  # type: ignore[operator]
 
     def fresh_samples(self, now: float) -> dict[SampleKey, float]:
         """Measurements to expose now: none at all while the meter is down."""
@@ -66,13 +62,25 @@ class Snapshot:
         """``fresh_samples`` as keys and values, and ``next_change``, at once. Usually no
         value is stale: then they are taken in C loops (the renderer's path at each
         scrape), not filtered one by one."""
+        if not self.up(now):
+            return (), [], float("inf")
+        limit = now - self.stale_after
+        oldest, all_fresh = self._oldest_fresh(limit)
+        until = min(self.last_frame_at, oldest) + self.stale_after  # type: ignore[operator]
         samples = self.samples
-        if self.up(now):
-            oldest = min(map(itemgetter(1), samples.values()), default=float("inf"))
-            if oldest >= now - self.stale_after:
-                return tuple(samples), list(map(itemgetter(0), samples.values())), min(self.last_frame_at, oldest) + self.stale_after
+        if all_fresh:
+            return tuple(samples), list(map(itemgetter(0), samples.values())), until
         fresh = self.fresh_samples(now)
-        return tuple(fresh), list(fresh.values()), self.next_change(now)
+        return tuple(fresh), list(fresh.values()), until
+
+    def _oldest_fresh(self, limit: float) -> tuple[float, bool]:
+        """When the oldest measurement read at ``limit`` or later was read, and whether every
+        one was. Usually none is stale: the oldest is then found in C, at each scrape for
+        every meter."""
+        oldest = min(map(itemgetter(1), self.samples.values()), default=float("inf"))
+        if oldest >= limit:
+            return oldest, True
+        return min((seen for _, seen in self.samples.values() if seen >= limit), default=float("inf")), False
 
     def fresh(self, seen: Seen | None, now: float) -> float | None:
         """A readout value if it is still fresh now, with the same rule as the samples."""
