@@ -48,8 +48,7 @@ class Snapshot:
         """When what this snapshot exposes changes without a new snapshot: the next staleness."""
         if not self.up(now):
             return float("inf")
-        oldest, _ = self._oldest_fresh(now - self.stale_after)
-        return min(self.last_frame_at, oldest) + self.stale_after  # type: ignore[operator]
+        return self._expiry(now - self.stale_after)[0]
 
     def fresh_samples(self, now: float) -> dict[SampleKey, float]:
         """Measurements to expose now: none at all while the meter is down."""
@@ -64,23 +63,23 @@ class Snapshot:
         scrape), not filtered one by one."""
         if not self.up(now):
             return (), [], float("inf")
-        limit = now - self.stale_after
-        oldest, all_fresh = self._oldest_fresh(limit)
-        until = min(self.last_frame_at, oldest) + self.stale_after  # type: ignore[operator]
+        until, all_fresh = self._expiry(now - self.stale_after)
         samples = self.samples
         if all_fresh:
             return tuple(samples), list(map(itemgetter(0), samples.values())), until
         fresh = self.fresh_samples(now)
         return tuple(fresh), list(fresh.values()), until
 
-    def _oldest_fresh(self, limit: float) -> tuple[float, bool]:
-        """When the oldest measurement read at ``limit`` or later was read, and whether every
-        one was. Usually none is stale: the oldest is then found in C, at each scrape for
-        every meter."""
-        oldest = min(map(itemgetter(1), self.samples.values()), default=float("inf"))
-        if oldest >= limit:
-            return oldest, True
-        return min((seen for _, seen in self.samples.values() if seen >= limit), default=float("inf")), False
+    def _expiry(self, limit: float) -> tuple[float, bool]:
+        """``next_change`` for the staleness limit ``limit``, and whether every measurement
+        was read at ``limit`` or later. Usually none is stale: the oldest is then found in C,
+        at each scrape for every meter."""
+        samples = self.samples
+        oldest = min(map(itemgetter(1), samples.values()), default=float("inf"))
+        all_fresh = oldest >= limit
+        if not all_fresh:
+            oldest = min((seen for _, seen in samples.values() if seen >= limit), default=float("inf"))
+        return min(self.last_frame_at, oldest) + self.stale_after, all_fresh  # type: ignore[operator]
 
     def fresh(self, seen: Seen | None, now: float) -> float | None:
         """A readout value if it is still fresh now, with the same rule as the samples."""
