@@ -1,12 +1,16 @@
 """Cost as meters grow: one exporter process reading N simulated meters over TCP.
 
     python -m benchmarks.scaling [--meters 1,16,64,256] [--seconds 60] [--interval 1] [--rounds 1] [--baseline DIR]
+                                 [--in-step] [--new-connection]
 
 For each count, benchmarks/tcp_meters.py serves N ports in one process of its
 own (the standard layouts at 9600 Bd, line pace), the exporter reads them as
 ``socket://`` sources in standard mode, and after a 10 s settling (scraped at
 the interval already, as Prometheus would) one client scrapes /metrics every
---interval seconds (OpenMetrics, as Prometheus asks) for the window.
+--interval seconds (OpenMetrics, as Prometheus asks) for the window, on one
+connection kept alive as Prometheus does (``--new-connection``: one a scrape).
+The simulated meters' frames end at their own phases, as real meters' do
+(``--in-step``: together, the worst case; tcp_meters.py says why).
 Printed per count: the exporter's CPU share of one core over the window
 (scrapes included; the scheduler's nanosecond count of its threads), RSS, threads, the scrape's p50/p99/max, and the CPU split by
 thread from /proc (threads sorted by id: the main one, then the readers' one
@@ -58,23 +62,47 @@ def threads(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
-def scrape_once(port: int) -> float:
-    import http.client
+class Scraper:
+    """GET /metrics as Prometheus does: one connection kept from scrape to scrape (a new
+    one if the exporter closed it), or with ``new_connection`` one per scrape, as a
+    client without keep-alive; the time of a scrape includes its connect."""
 
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", "/metrics", headers={"Accept": OPENMETRICS})
-    response = connection.getresponse()
-    body = response.read()
-    connection.close()
-    if response.status != 200 or not body:
-        raise OSError(f"status {response.status}")
-    return time.perf_counter() - started
+    def __init__(self, port: int, new_connection: bool = False):
+        self.port, self.new_connection = port, new_connection
+        self._connection = None
+
+    def __call__(self, retry: bool = True) -> float:
+        import http.client
+
+        started = time.perf_counter()
+        if self._connection is None:
+            self._connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            self._connection.request("GET", "/metrics", headers={"Accept": OPENMETRICS})
+            response = self._connection.getresponse()
+            body = response.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            self.close()  # closed by the exporter between two scrapes (its idle timeout): once more, anew
+            if not retry:
+                raise
+            return self(retry=False)
+        if self.new_connection or response.will_close:
+            self.close()
+        if response.status != 200 or not body:
+            raise OSError(f"status {response.status}")
+        return time.perf_counter() - started
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
-def measure(meters: int, seconds: float, interval: float = 1.0, cwd: Path = ROOT) -> dict[str, float]:
+def measure(
+    meters: int, seconds: float, interval: float = 1.0, cwd: Path = ROOT, *, in_step: bool = False, new_connection: bool = False
+) -> dict[str, float]:
     feeder = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.tcp_meters", str(meters)],
+        [sys.executable, "-m", "benchmarks.tcp_meters", str(meters), *(["--in-step"] if in_step else [])],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     try:
@@ -96,10 +124,11 @@ def measure(meters: int, seconds: float, interval: float = 1.0, cwd: Path = ROOT
             # before the window made its first two scrapes render every meter (the
             # meters are rendered as their frames come only once scrapes come often):
             # 2 of 40 scrapes at 64 meters (17.5 and 17.9 ms in a timed run), the p99.
+            scrape_once = Scraper(port, new_connection)
             settled = time.monotonic() + SETTLE_S
             while time.monotonic() < settled:
                 began = time.monotonic()
-                scrape_once(port)
+                scrape_once()
                 time.sleep(max(0.0, min(began + interval, settled) - time.monotonic()))
             pid = exporter.pid
             before, t0 = thread_cpu(pid), time.monotonic()
@@ -107,12 +136,13 @@ def measure(meters: int, seconds: float, interval: float = 1.0, cwd: Path = ROOT
             deadline = t0 + seconds
             while time.monotonic() < deadline:
                 began = time.monotonic()
-                latencies.append(scrape_once(port))
+                latencies.append(scrape_once())
                 time.sleep(max(0.0, interval - (time.monotonic() - began)))
             elapsed = time.monotonic() - t0
             after = thread_cpu(pid)
             rss, _ = rss_mb(pid)
             count = threads(pid)
+            scrape_once.close()
         finally:
             stop(exporter)
     finally:
@@ -170,6 +200,8 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between two scrapes")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline", type=Path, help="another checkout, measured alternately with this one")
+    parser.add_argument("--in-step", action="store_true", help="the simulated meters' frames end together (tcp_meters --in-step)")
+    parser.add_argument("--new-connection", action="store_true", help="a connection per scrape instead of one kept alive")
     args = parser.parse_args()
     counts = [int(n) for n in args.meters.split(",")]
     trees = {"this checkout": ROOT} if args.baseline is None else {"baseline": args.baseline.resolve(), "this checkout": ROOT}
@@ -177,9 +209,13 @@ def main() -> None:
     for _ in range(args.rounds):
         for n in counts:
             for tree, cwd in trees.items():
-                results[tree][n].append(measure(n, args.seconds, args.interval, cwd))
+                results[tree][n].append(
+                    measure(n, args.seconds, args.interval, cwd, in_step=args.in_step, new_connection=args.new_connection)
+                )
                 print(f"  {tree}, {n} meters: {results[tree][n][-1]}", file=sys.stderr, flush=True)
-    print(f"machine: {machine()}; {args.seconds:g} s a count, a scrape every {args.interval:g} s, {args.rounds} round(s)")
+    print(f"machine: {machine()}; {args.seconds:g} s a count, a scrape every {args.interval:g} s, {args.rounds} round(s); "
+          f"frames {'in step' if args.in_step else 'at their own phases'}, "
+          f"{'a connection per scrape' if args.new_connection else 'one connection kept alive'}")
     for tree, cwd in trees.items():
         table(f"{tree} ({cwd}):", counts, results[tree])
     if args.baseline is not None:
