@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import termios
 
 import serial
 
@@ -70,7 +71,7 @@ def open_serial(url: str, baudrate: int) -> SerialLine:
     Raises serial.SerialException (or OSError) when the line cannot be opened.
     """
     try:
-        port = serial.serial_for_url(
+        port = _serial_for_url(
             url,
             baudrate=baudrate,
             bytesize=serial.SEVENBITS,
@@ -78,11 +79,27 @@ def open_serial(url: str, baudrate: int) -> SerialLine:
             stopbits=serial.STOPBITS_ONE,
             timeout=READ_TIMEOUT_S,
         )
-    except ValueError as error:  # "Could not configure port" and friends
+    except (ValueError, _Refused) as error:  # pyserial's "Could not configure port", or the driver's EINVAL
+        port = _serial_for_url(url, baudrate=baudrate, timeout=READ_TIMEOUT_S)
         log.warning("cannot set 7E1 on %s (%s): reading it as 8N1 and masking the parity bit", url, error)
-        port = serial.serial_for_url(url, baudrate=baudrate, timeout=READ_TIMEOUT_S)
     _keep_alive(port)
     return SerialLine(port)
+
+
+class _Refused(serial.SerialException):
+    """The driver refused the line's settings (EINVAL from tcsetattr)."""
+
+
+def _serial_for_url(url: str, **settings) -> serial.SerialBase:
+    # pyserial lets termios.error out of open() when the driver refuses the settings (a
+    # pty opened a second time refuses 7E1: `simulate --pty` once the exporter
+    # restarted). It is no OSError: the reader would take it for a bug of ours and
+    # log a traceback at every retry instead of reading the line as 8N1.
+    try:
+        return serial.serial_for_url(url, **settings)
+    except termios.error as error:
+        reason = error.args[1] if len(error.args) == 2 else str(error)
+        raise _Refused(f"the line refused its settings: {reason}") from None
 
 
 def _keep_alive(port: serial.SerialBase) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -9,6 +10,7 @@ from linky_exporter.meter import MeterState
 from linky_exporter.meter.reader import MeterReader
 from linky_exporter.meter.reading_loop import ReadingLoop
 from linky_exporter.sources.replay import CaptureFile
+from linky_exporter.sources.serial_line import open_serial
 from linky_exporter.sources.spec import parse_source
 
 from ..support.captures import fixture_path
@@ -55,6 +57,32 @@ def test_a_device_missing_at_start_is_retried_with_one_log_line(caplog, monkeypa
     finally:
         stop.set()
         loop.join(5)
+
+
+def test_a_line_that_refuses_7e1_is_read_as_8n1_with_one_warning(caplog):
+    # A pty opened a second time refuses 7E1 (EINVAL from tcsetattr): what an
+    # exporter restarted on `simulate --pty` meets. pyserial lets termios.error out,
+    # which is no OSError; it must not be taken for a bug and retried for ever.
+    master, slave = os.openpty()
+    stop = threading.Event()
+    loop = None
+    try:
+        open_serial(os.ttyname(slave), 1200).close()  # the first reader, gone
+        state = MeterState("linky", stale_after=30)
+        reader = MeterReader(parse_source(os.ttyname(slave)), state, None)
+        loop = ReadingLoop([reader], stop)
+        loop.start()
+        wait_for(reader.opened.is_set, timeout=10, what="the line opened")
+        os.write(master, fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic").read_bytes()[:3000])
+        wait_for(lambda: state.snapshot.frames["valid"] >= 3, timeout=30, what="valid frames read as 8N1")
+        assert caplog.text.count("reading it as 8N1") == 1
+        assert "unexpected error" not in caplog.text
+    finally:
+        stop.set()
+        if loop is not None:
+            loop.join(5)
+        os.close(master)
+        os.close(slave)
 
 
 class _TwoSpeedLine:
