@@ -73,6 +73,12 @@ class MeterReader:
     def active(self) -> bool:
         return not self.ended.is_set()
 
+    @property
+    def paced(self) -> bool:
+        """The line is read once a frame, its meter's pace known (sources/frame_timing.py)."""
+        session = self.session
+        return session is not None and session.timing.period is not None
+
     def open_line(self) -> Line:
         """Open the source (blocking; runs beside the loop). Raises what the opener raises."""
         return self.opener(self.spec, self.detector.baudrate)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from linky_exporter.meter import MeterState
 from linky_exporter.meter.reader import MeterReader
-from linky_exporter.meter.reading_loop import ReadingLoop
+from linky_exporter.meter.reading_loop import TICK_S, ReadingLoop
 from linky_exporter.sources.opener import open_line
 from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.sources.spec import parse_source
@@ -142,6 +143,32 @@ def test_a_line_that_hangs_while_closing_holds_no_other_meter_back():
         loop.stop()
         loop.join(5)
     wait_for(lambda: all(not line.is_open for line in hanging), timeout=10, what="the hanging closes to end")
+
+
+def test_paced_meters_share_the_loops_wake_ups_whatever_their_number():
+    # Twelve meters whose frames end at their own moments (opened 70 ms apart, as
+    # meters that started at different times): once their pace is known, the loop
+    # wakes up at its ticks only, each wake-up reading every meter then due.
+    def staggered(spec, baudrate):
+        time.sleep(0.07 * int(spec.name[1:]))
+        return CaptureFile(spec.url)
+
+    readers, states = _meters([f"m{i}" for i in range(12)], f"file://{STANDARD}?loop=1", opener=staggered)
+    wake_ups: list[float] = []
+    loop = ReadingLoop(readers, after_reads=lambda: wake_ups.append(time.monotonic()))
+    loop.start()
+    try:
+        wait_for(lambda: all(reader.paced for reader in readers), timeout=30, what="every meter's pace")
+        started, before = time.monotonic(), [state.snapshot.frames["valid"] for state in states]
+        wait_for(lambda: all(state.snapshot.frames["valid"] >= count + 3 for state, count in zip(states, before)),
+                 timeout=30, what="three more frames from each meter")
+        ended = time.monotonic()
+    finally:
+        loop.stop()
+        loop.join(5)
+    # A wake-up a frame and a meter would be 12 or more a second; the ticks allow 1 / TICK_S.
+    during = [at for at in wake_ups if started <= at <= ended]
+    assert len(during) <= (ended - started) / TICK_S + 2
 
 
 def test_what_runs_after_the_reads_runs_on_the_loop_and_its_error_is_logged_once(caplog):
