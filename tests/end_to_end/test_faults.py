@@ -22,7 +22,7 @@ from linky_exporter.sources.replay import CaptureFile
 from linky_exporter.sources.spec import parse_source
 
 from ..support.captures import fixture_path
-from ..support.exporter_process import Exporter, TcpLine, free_port, wait_for
+from ..support.exporter_process import Exporter, TcpLine, free_port, loopback_address, wait_for
 
 HIST = fixture_path("hist_mono_tempo_linky__pyteleinfo_captured_frames.tic")
 
@@ -45,10 +45,10 @@ def test_a_source_that_never_answers_keeps_the_meter_down_and_nothing_else():
 
 @pytest.mark.slow
 def test_a_server_not_listening_yet_is_waited_for():
-    port = free_port()
-    with Exporter("--tic.source", f"socket://127.0.0.1:{port}") as exporter:
+    host, port = loopback_address(), free_port()
+    with Exporter("--tic.source", f"socket://{host}:{port}") as exporter:
         assert exporter.get("/-/ready")[0] == 503
-        line = TcpLine(port)
+        line = TcpLine(port, host)
         try:
             wait_for(line.connected, what="the connection once the server is up")
             line.write(HIST.read_bytes())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import ssl
 import subprocess
@@ -152,11 +153,25 @@ class PtyLine:
             self.unplug()
 
 
-class TcpLine:
-    """A TCP server standing for ser2net: ``socket://127.0.0.1:PORT``. Sends what is queued."""
+def loopback_address() -> str:
+    """A loopback address of a line's own (all of 127.0.0.0/8 is the loopback on Linux).
 
-    def __init__(self, port: int | None = None):
-        self.port = port or free_port()
+    On 127.0.0.1 a line could be reached by another test's exporter still connecting to
+    a port that was free (a server not listening yet, a line stopped for a while): it
+    counted as the line's connection, and what the test wrote went to that exporter,
+    not to its own (a CI run waited 20 s for bytes that had gone elsewhere).
+    """
+    pick = random.SystemRandom().randint
+    return f"127.{pick(1, 254)}.{pick(0, 255)}.{pick(1, 254)}"
+
+
+class TcpLine:
+    """A TCP server standing for ser2net: ``socket://HOST:PORT``, HOST a loopback address of
+    its own (:func:`loopback_address`). Sends what is queued."""
+
+    def __init__(self, port: int | None = None, host: str | None = None):
+        self.host = host or loopback_address()
+        self.port = port or 0  # 0: the system picks one at the first start, kept for the next ones
         self._clients: list[socket.socket] = []
         self._lock = threading.Lock()
         self._server: socket.socket | None = None
@@ -164,12 +179,13 @@ class TcpLine:
 
     @property
     def url(self) -> str:
-        return f"socket://127.0.0.1:{self.port}"
+        return f"socket://{self.host}:{self.port}"
 
     def start(self) -> None:
         server = socket.socket()
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self.port))
+        server.bind((self.host, self.port))
+        self.port = server.getsockname()[1]
         server.listen()
         self._server = server
         threading.Thread(target=self._accept, args=(server,), daemon=True).start()
