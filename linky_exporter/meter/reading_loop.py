@@ -46,8 +46,8 @@ MAX_SLEEP_S = 1.0
 #: number of meters, and a read is at most this late, little against a frame's second.
 #: Reads in a row are what is cheap: a frame read after a sleep costs 4-5 times what the
 #: next one read at the same wake-up costs (caches, docs/performance.md). 0.25 s rather
-#: than 0.1 s: 0.87-0.89x the CPU at 64 meters. A line not yet paced (before its
-#: first frames) is read when due, so that the first values are not later.
+#: than 0.1 s: 0.87-0.96x the CPU at 64 meters. A line not yet paced (before its
+#: first frames) is read when due, so that its first values come no later.
 TICK_S = 0.25
 #: How long the loop's end waits for the lines it closes (pyserial's network lines sleep 0.3 s).
 CLOSE_WAIT_S = 1.0
