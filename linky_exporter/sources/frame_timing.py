@@ -5,7 +5,9 @@ A meter sends its frames at a steady pace (standard mode: about one every
 machine a read costs more in wake-up than in decoding (docs/performance.md:
 0.3 ms of CPU for a read that completes no frame). Once two frames have been
 seen, the next read is set just after the next frame should have ended: the
-frame is read whole, about MARGIN_S after its end, in one read.
+frame is read whole, about MARGIN_S after its end, in one read (the reading loop
+may hold it up to its tick, meter/reading_loop.py's TICK_S, to read several meters
+at one wake-up).
 
 A frame's end is estimated from the read that completed it: the bytes read
 after its ETX came after it, at the line's speed. A read that comes too early
