@@ -231,6 +231,8 @@ class ReadingLoop(threading.Thread):
         self._closing.append(closing)
 
     def _adopt_opened(self) -> None:
+        if self._opened.empty():  # every wake-up but a few: no generator, no queue.Empty raised
+            return
         for reader, line, error in self._take_opened():
             now = time.monotonic()
             if line is not None:
