@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -38,6 +39,9 @@ class Chromium:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Chromium makes a directory of its own in TMPDIR (org.chromium.Chromium.XXXXXX)
+            # and leaves it there: in the profile, removed at close, /tmp is left as found.
+            env={**os.environ, "TMPDIR": str(self.profile)},
         )
         targets = wait_for(self._targets, timeout=30, what="chromium's DevTools endpoint")
         page = next(t for t in targets if t["type"] == "page")
