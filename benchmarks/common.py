@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+#: About a standard-mode frame's period (0.9 s on the wire, one every 1.1 s): the range of the
+#: random delays that put a simulated meter's frames, or a start, at any point of the frame.
+FRAME_S = 1.1
 
 
 def start_exporter(port: int, *args: str, cwd: Path = ROOT) -> subprocess.Popen:

@@ -24,6 +24,7 @@ from tests.support.processes import free_port
 from tests.support.simulator_process import SimulatedPty
 
 from .common import (
+    FRAME_S,
     cpu_share,
     machine,
     percentile,
@@ -43,8 +44,6 @@ def line_for(source: str):
     return contextlib.nullcontext(type("Line", (), {"path": source})())
 
 
-#: About a standard frame's period: the range of the delay before the exporter starts.
-FRAME_S = 1.1
 _phases = random.Random(26)
 
 

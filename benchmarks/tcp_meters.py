@@ -29,10 +29,10 @@ import time
 
 from linky_exporter.simulator import generate
 
+from .common import FRAME_S
+
 BAUD = 9600
 SLICE_S = 0.1
-#: About one frame's time on the wire and between two frames (standard mode): the range of the delays.
-FRAME_S = 1.1
 LAYOUTS = ("simulated://standard?contract=tempo", "simulated://standard?phases=3&producer=1&contract=hc")
 
 
