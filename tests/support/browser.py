@@ -13,8 +13,10 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ class Chromium:
             # Chromium makes a directory of its own in TMPDIR (org.chromium.Chromium.XXXXXX)
             # and leaves it there: in the profile, removed at close, /tmp is left as found.
             env={**os.environ, "TMPDIR": str(self.profile)},
+            start_new_session=True,  # its helpers in a group of their own, stopped with it (close)
         )
         targets = wait_for(self._targets, timeout=30, what="chromium's DevTools endpoint")
         page = next(t for t in targets if t["type"] == "page")
@@ -59,7 +62,17 @@ class Chromium:
             self.page.close()
         finally:
             stop(self.process)
-            shutil.rmtree(self.profile, ignore_errors=True)
+            # The network service outlives the browser by a moment and may still write its
+            # state into the profile (a CI run under load left Default/.org.chromium.Chromium.
+            # Network Persistent State.XXXXXX behind): the helpers go first, then the profile.
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + 2.0
+            while self.profile.exists() and time.monotonic() < deadline:
+                shutil.rmtree(self.profile, ignore_errors=True)
+                time.sleep(0.05)
 
     def __enter__(self) -> Chromium:
         return self
